@@ -1,0 +1,34 @@
+"""NATS binary sensors."""
+
+from __future__ import annotations
+
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .entity import NatsEntity, async_setup_platform_entities, device_class_of
+from .hub import NatsHub
+from .protocol.models import EntityDescription, StateValue
+from .runtime import NatsConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: NatsConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add binary sensors as devices announce them."""
+    async_setup_platform_entities(entry, "binary_sensor", async_add_entities, NatsBinarySensor)
+
+
+class NatsBinarySensor(NatsEntity, BinarySensorEntity):
+    """A binary sensor."""
+
+    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+        """Describe the binary sensor."""
+        super().__init__(hub, device_id, description)
+        self._attr_device_class = device_class_of(BinarySensorDeviceClass, description, device_id)
+
+    def apply_state(self, value: StateValue) -> None:
+        """Store ON/OFF/unknown."""
+        self._attr_is_on = None if value is None else value == "ON"

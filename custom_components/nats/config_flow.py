@@ -1,0 +1,289 @@
+"""Config flow: server, authentication and prefix, tested before saving."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+import probatio as vol
+
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .connection import (
+    ConnectionFailedError,
+    InvalidUrlError,
+    async_open,
+    build_tls_context,
+    parse_servers,
+    uses_tls,
+    validate_credentials,
+    validate_nkey_seed,
+)
+from .const import (
+    AUTH_CREDS,
+    AUTH_METHODS,
+    AUTH_NKEY,
+    AUTH_NONE,
+    AUTH_TOKEN,
+    AUTH_USERPASS,
+    CONF_AUTH_METHOD,
+    CONF_COMMAND_TIMEOUT,
+    CONF_CREDENTIALS,
+    CONF_NKEY_SEED,
+    CONF_PREFIX,
+    CONF_SERVERS,
+    CONF_TLS_CA,
+    CONF_TOKEN,
+    DEFAULT_COMMAND_TIMEOUT,
+    DEFAULT_PREFIX,
+    DOMAIN,
+)
+from .protocol.subjects import is_valid_prefix
+from .runtime import NatsConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+_MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
+    AUTH_NONE: (),
+    AUTH_USERPASS: (CONF_USERNAME, CONF_PASSWORD),
+    AUTH_TOKEN: (CONF_TOKEN,),
+    AUTH_NKEY: (CONF_NKEY_SEED,),
+    AUTH_CREDS: (CONF_CREDENTIALS,),
+}
+
+
+def _server_schema(defaults: dict[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_SERVERS, default=defaults.get(CONF_SERVERS, "")): TextSelector(),
+            vol.Required(CONF_AUTH_METHOD, default=defaults.get(CONF_AUTH_METHOD, AUTH_NONE)): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(AUTH_METHODS),
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key=CONF_AUTH_METHOD,
+                )
+            ),
+            vol.Required(CONF_PREFIX, default=defaults.get(CONF_PREFIX, DEFAULT_PREFIX)): TextSelector(),
+            vol.Optional(CONF_TLS_CA, description={"suggested_value": defaults.get(CONF_TLS_CA)}): _MULTILINE,
+        }
+    )
+
+
+def _credentials_schema(method: str, defaults: dict[str, Any]) -> vol.Schema:
+    selectors = {
+        CONF_USERNAME: TextSelector(),
+        CONF_PASSWORD: _SECRET,
+        CONF_TOKEN: _SECRET,
+        CONF_NKEY_SEED: _SECRET,
+        CONF_CREDENTIALS: _MULTILINE,
+    }
+    return vol.Schema(
+        {
+            vol.Required(field, default=defaults.get(field, vol.UNDEFINED)): selectors[field]
+            for field in CREDENTIAL_FIELDS[method]
+        }
+    )
+
+
+def _unique_id(data: dict[str, Any]) -> str:
+    return f"{','.join(sorted(data[CONF_SERVERS]))}/{data[CONF_PREFIX]}"
+
+
+def _check_credentials(method: str, user_input: dict[str, Any]) -> dict[str, str]:
+    try:
+        if method == AUTH_NKEY:
+            validate_nkey_seed(user_input[CONF_NKEY_SEED])
+        elif method == AUTH_CREDS:
+            validate_credentials(user_input[CONF_CREDENTIALS])
+    except ValueError:
+        field = CONF_NKEY_SEED if method == AUTH_NKEY else CONF_CREDENTIALS
+        return {field: f"invalid_{field}"}
+    return {}
+
+
+class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a home on a NATS server."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with no settings."""
+        self._data: dict[str, Any] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: NatsConfigEntry) -> NatsOptionsFlow:
+        """Return the options flow."""
+        return NatsOptionsFlow()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the server, authentication method, prefix and CA."""
+        return await self._async_step_server("user", user_input, {})
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Change server, authentication or prefix of an existing entry."""
+        entry = self._get_reconfigure_entry()
+        defaults = {**entry.data, CONF_SERVERS: ", ".join(entry.data[CONF_SERVERS])}
+        return await self._async_step_server("reconfigure", user_input, defaults)
+
+    async def _async_step_server(
+        self, step_id: str, user_input: dict[str, Any] | None, defaults: dict[str, Any]
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            defaults = user_input
+            try:
+                servers = parse_servers(user_input[CONF_SERVERS])
+            except InvalidUrlError:
+                errors[CONF_SERVERS] = "invalid_url"
+            prefix = user_input[CONF_PREFIX].strip()
+            if not is_valid_prefix(prefix):
+                errors[CONF_PREFIX] = "invalid_prefix"
+            if not errors:
+                self._data = {
+                    CONF_SERVERS: servers,
+                    CONF_PREFIX: prefix,
+                    CONF_AUTH_METHOD: user_input[CONF_AUTH_METHOD],
+                    CONF_TLS_CA: (user_input.get(CONF_TLS_CA) or "").strip() or None,
+                }
+                if self._data[CONF_AUTH_METHOD] == AUTH_NONE:
+                    return await self._async_finish(step_id, {})
+                return await self.async_step_credentials()
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=_server_schema(defaults),
+            errors=errors,
+        )
+
+    async def async_step_credentials(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the chosen method's credentials, then test them."""
+        method = self._data[CONF_AUTH_METHOD]
+        step_id = f"credentials_{method}"
+        if user_input is None:
+            return self.async_show_form(step_id=step_id, data_schema=_credentials_schema(method, {}))
+        errors = _check_credentials(method, user_input)
+        if not errors:
+            return await self._async_finish(step_id, user_input)
+        return self.async_show_form(
+            step_id=step_id, data_schema=_credentials_schema(method, user_input), errors=errors
+        )
+
+    async_step_credentials_userpass = async_step_credentials
+    async_step_credentials_token = async_step_credentials
+    async_step_credentials_nkey = async_step_credentials
+    async_step_credentials_creds = async_step_credentials
+
+    async def async_step_reauth(self, entry_data: dict[str, Any]) -> ConfigFlowResult:
+        """Ask for new credentials after the server refused the old ones."""
+        self._data = dict(entry_data)
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for new credentials of the same method and test them."""
+        method = self._data[CONF_AUTH_METHOD]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _check_credentials(method, user_input) or await self._async_test(
+                {**self._data, **user_input}
+            )
+            if not errors:
+                return self.async_update_reload_and_abort(self._get_reauth_entry(), data_updates=user_input)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=_credentials_schema(method, user_input or {}),
+            errors=errors,
+            description_placeholders={"method": method},
+        )
+
+    async def _async_finish(self, step_id: str, credentials: dict[str, Any]) -> ConfigFlowResult:
+        data = {**self._data, **credentials}
+        errors = await self._async_test(data)
+        if errors:
+            method = data[CONF_AUTH_METHOD]
+            schema = (
+                _credentials_schema(method, credentials)
+                if credentials
+                else _server_schema({**data, CONF_SERVERS: ", ".join(data[CONF_SERVERS])})
+            )
+            return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
+        await self.async_set_unique_id(_unique_id(data))
+        if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            if self.unique_id != entry.unique_id:
+                self._abort_if_unique_id_configured()
+            return self.async_update_reload_and_abort(entry, unique_id=self.unique_id, data=data)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=f"NATS ({data[CONF_PREFIX]})", data=data)
+
+    async def _async_test(self, data: dict[str, Any]) -> dict[str, str]:
+        """Open and close a short-lived connection; map failures to form errors."""
+        tls = None
+        if uses_tls(data):
+            try:
+                tls = await self.hass.async_add_executor_job(build_tls_context, data.get(CONF_TLS_CA))
+            except ssl.SSLError as err:
+                _LOGGER.debug("Invalid CA certificate: %s", err)
+                return {"base": "tls_error"} if self.source == SOURCE_REAUTH else {CONF_TLS_CA: "invalid_ca"}
+        client = None
+        try:
+            client = await async_open(data, tls, name="Home Assistant (config flow)")
+        except ConnectionFailedError as err:
+            _LOGGER.debug("Connection test to %s failed: %s", data[CONF_SERVERS], err)
+            return {"base": err.reason}
+        except Exception:
+            _LOGGER.exception("Unexpected error testing the NATS connection")
+            return {"base": "unknown"}
+        finally:
+            if client is not None:
+                await client.close()
+        return {}
+
+
+class NatsOptionsFlow(OptionsFlow):
+    """Options: how long to wait for a device to confirm a command."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the command timeout."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        timeout = self.config_entry.options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_COMMAND_TIMEOUT, default=timeout): NumberSelector(
+                        NumberSelectorConfig(
+                            min=0.5,
+                            max=30,
+                            step=0.5,
+                            unit_of_measurement="s",
+                            mode=NumberSelectorMode.BOX,
+                        )
+                    )
+                }
+            ),
+        )

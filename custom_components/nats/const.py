@@ -1,0 +1,25 @@
+"""Constants of the NATS Home integration."""
+
+from typing import Final
+
+DOMAIN: Final = "nats"
+
+CONF_SERVERS: Final = "servers"
+CONF_PREFIX: Final = "prefix"
+CONF_AUTH_METHOD: Final = "auth_method"
+CONF_TOKEN: Final = "token"
+CONF_NKEY_SEED: Final = "nkey_seed"
+CONF_CREDENTIALS: Final = "credentials"
+CONF_TLS_CA: Final = "tls_ca"
+CONF_COMMAND_TIMEOUT: Final = "command_timeout"
+
+AUTH_NONE: Final = "none"
+AUTH_USERPASS: Final = "userpass"
+AUTH_TOKEN: Final = "token"
+AUTH_NKEY: Final = "nkey"
+AUTH_CREDS: Final = "creds"
+AUTH_METHODS: Final = (AUTH_NONE, AUTH_USERPASS, AUTH_TOKEN, AUTH_NKEY, AUTH_CREDS)
+
+DEFAULT_PREFIX: Final = "home"
+DEFAULT_COMMAND_TIMEOUT: Final = 2.0
+AVAILABILITY_FACTOR: Final = 2.5

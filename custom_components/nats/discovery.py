@@ -1,0 +1,106 @@
+"""Where an announcement becomes a device and its entities."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+import logging
+from typing import TYPE_CHECKING
+
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from .const import DOMAIN
+from .entity import entity_unique_id
+from .protocol.errors import ProtocolError
+from .protocol.models import DeviceAnnouncement, EntityDescription
+from .protocol.payloads import parse_announcement
+
+if TYPE_CHECKING:
+    from .hub import NatsHub
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def unsupported_version_issue_id(device_id: str) -> str:
+    """Return the repair issue id for a device speaking an unknown protocol."""
+    return f"unsupported_protocol_{device_id}"
+
+
+class Discovery:
+    """Applies announcements: device registry, entity adds, updates and removals."""
+
+    def __init__(self, hub: NatsHub) -> None:
+        self._hub = hub
+        self.devices: dict[str, DeviceAnnouncement] = {}
+
+    async def async_handle(self, subject: str, subject_device: str, raw: bytes) -> None:
+        """Validate and apply one announcement; refuse bad ones with a warning."""
+        try:
+            device = parse_announcement(raw, subject_device)
+        except ProtocolError as err:
+            _LOGGER.warning("Ignoring announcement on %s: %s", subject, err)
+            if subject_device and "unsupported protocol version" in str(err):
+                self._report_unsupported_version(subject_device, str(err))
+            return
+        self._hub.heard_announcement(device)
+        previous = self.devices.get(device.id)
+        if previous == device:
+            return
+        ir.async_delete_issue(self._hub.hass, DOMAIN, unsupported_version_issue_id(device.id))
+        self.devices[device.id] = device
+        self._update_device_registry(device)
+        await self._async_apply_entities(device, previous)
+
+    def forget(self, device_id: str) -> None:
+        """Forget a device removed by the user; it returns when it announces again."""
+        self.devices.pop(device_id, None)
+
+    def _update_device_registry(self, device: DeviceAnnouncement) -> None:
+        connections = {(dr.CONNECTION_NETWORK_MAC, device.mac)} if device.mac else set()
+        dr.async_get(self._hub.hass).async_get_or_create(
+            config_entry_id=self._hub.entry.entry_id,
+            identifiers={(DOMAIN, device.id)},
+            connections=connections,
+            name=device.name,
+            manufacturer=device.manufacturer,
+            model=device.model,
+            sw_version=device.sw_version,
+            hw_version=device.hw_version,
+            suggested_area=device.suggested_area,
+        )
+
+    async def _async_apply_entities(
+        self, device: DeviceAnnouncement, previous: DeviceAnnouncement | None
+    ) -> None:
+        old = {(e.platform, e.id): e for e in previous.entities} if previous else {}
+        new = {(e.platform, e.id): e for e in device.entities}
+        self._hub.set_descriptions(device.id, new)
+        registry = er.async_get(self._hub.hass)
+        for key in old.keys() - new.keys():
+            await self._hub.async_remove_entity(device.id, key)
+            unique_id = entity_unique_id(device.id, *key)
+            if entity_id := registry.async_get_entity_id(key[0], DOMAIN, unique_id):
+                registry.async_remove(entity_id)
+        added: defaultdict[str, list[EntityDescription]] = defaultdict(list)
+        for key, description in new.items():
+            if old.get(key) == description:
+                continue
+            # A changed entity is re-created from its new description; its
+            # registry entry (and the user's customisations) stay.
+            await self._hub.async_remove_entity(device.id, key)
+            added[key[0]].append(description)
+        for platform, descriptions in added.items():
+            async_dispatcher_send(
+                self._hub.hass, self._hub.signal_new_entities(platform), device.id, descriptions
+            )
+
+    def _report_unsupported_version(self, device_id: str, error: str) -> None:
+        ir.async_create_issue(
+            self._hub.hass,
+            DOMAIN,
+            unsupported_version_issue_id(device_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="unsupported_protocol",
+            translation_placeholders={"device": device_id, "error": error},
+        )

@@ -1,0 +1,126 @@
+"""The base of every NATS entity: identity, availability, state and commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+import logging
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import EntityCategory
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN
+from .protocol.errors import ProtocolError
+from .protocol.models import EntityDescription, StateValue
+from .protocol.payloads import state_from_mapping
+
+if TYPE_CHECKING:
+    from .hub import NatsHub
+    from .runtime import NatsConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def entity_unique_id(device_id: str, platform: str, entity_id: str) -> str:
+    """Return the stable unique id of an announced entity (':' is never in a token)."""
+    return f"{device_id}:{platform}:{entity_id}"
+
+
+def device_class_of[E: StrEnum](enum: type[E], description: EntityDescription, device_id: str) -> E | None:
+    """Return the announced device class if Home Assistant knows it, else None."""
+    if description.device_class is None:
+        return None
+    try:
+        return enum(description.device_class)
+    except ValueError:
+        _LOGGER.warning(
+            "Device %s: ignoring unknown %s device class %r of entity %s",
+            device_id,
+            description.platform,
+            description.device_class,
+            description.id,
+        )
+        return None
+
+
+class NatsEntity(Entity):
+    """An entity announced by a NATS device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+        """Describe the entity from its announcement."""
+        self._hub = hub
+        self.device_id = device_id
+        self.description = description
+        self.key = (description.platform, description.id)
+        self._attr_unique_id = entity_unique_id(device_id, description.platform, description.id)
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_id)})
+        self._attr_name = description.name
+        self._attr_icon = description.icon
+        self._attr_entity_registry_enabled_default = description.enabled_by_default
+        if description.category is not None:
+            self._attr_entity_category = EntityCategory(description.category)
+
+    @property
+    def available(self) -> bool:
+        """Available while connected and the device was heard recently."""
+        return self._hub.is_device_available(self.device_id)
+
+    async def async_added_to_hass(self) -> None:
+        """Start receiving states, beginning with the last one known."""
+        self.async_on_remove(self._hub.register_entity(self))
+        if (value := self._hub.last_state(self.device_id, self.key)) is not None:
+            self.apply_state(value)
+
+    @callback
+    def handle_state(self, value: StateValue) -> None:
+        """Apply a state from the device and write it."""
+        self.apply_state(value)
+        self.async_write_ha_state()
+
+    def apply_state(self, value: StateValue) -> None:
+        """Store a validated state in the entity's attributes."""
+        raise NotImplementedError
+
+    async def async_command(self, payload: dict[str, Any]) -> None:
+        """Send a command; apply the state the device confirms in its reply."""
+        reply = await self._hub.async_command(self.device_id, self.key, payload)
+        if reply.state is None:
+            return
+        try:
+            value = state_from_mapping(self.description, reply.state)
+        except ProtocolError as err:
+            _LOGGER.warning(
+                "Device %s: ignoring invalid state in the reply for %s: %s",
+                self.device_id,
+                self.description.id,
+                err,
+            )
+            return
+        self._hub.store_state(self.device_id, self.key, value)
+        self.handle_state(value)
+
+
+def async_setup_platform_entities(
+    entry: NatsConfigEntry,
+    platform: str,
+    add_entities: AddConfigEntryEntitiesCallback,
+    factory: Callable[[NatsHub, str, EntityDescription], NatsEntity],
+) -> None:
+    """Create this platform's entities whenever discovery finds new ones."""
+    hub = entry.runtime_data.hub
+
+    @callback
+    def _add(device_id: str, descriptions: list[EntityDescription]) -> None:
+        add_entities(factory(hub, device_id, description) for description in descriptions)
+
+    entry.async_on_unload(
+        async_dispatcher_connect(entry.runtime_data.hub.hass, hub.signal_new_entities(platform), _add)
+    )

@@ -1,0 +1,295 @@
+"""One home on NATS: the connection, its subscriptions and message dispatch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+import nats.errors
+
+from .availability import AvailabilityTracker
+from .commands import async_send_command
+from .connection import ConnectionFailedError, async_open, build_tls_context, uses_tls
+from .const import (
+    CONF_COMMAND_TIMEOUT,
+    CONF_PREFIX,
+    DEFAULT_COMMAND_TIMEOUT,
+    DEFAULT_PREFIX,
+    DOMAIN,
+)
+from .discovery import Discovery
+from .protocol import PROTOCOL_VERSION
+from .protocol.errors import ProtocolError
+from .protocol.models import DeviceAnnouncement, EntityDescription, Reply, StateValue
+from .protocol.payloads import encode, parse_heartbeat, parse_state
+from .protocol.subjects import Subjects
+
+if TYPE_CHECKING:
+    from .entity import NatsEntity
+    from .runtime import NatsConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+type EntityKey = tuple[str, str]
+"""(platform, entity id) within one device."""
+
+
+class NatsHub:
+    """Connects one config entry to NATS and routes messages to entities."""
+
+    def __init__(self, hass: HomeAssistant, entry: NatsConfigEntry) -> None:
+        """Prepare the hub; nothing touches the network until async_connect."""
+        self.hass = hass
+        self.entry = entry
+        self.subjects = Subjects(entry.data.get(CONF_PREFIX, DEFAULT_PREFIX))
+        self.client: Client | None = None
+        self.connected = False
+        self.discovery = Discovery(self)
+        self.availability = AvailabilityTracker(hass, self._on_availability_change)
+        self._descriptions: dict[str, dict[EntityKey, EntityDescription]] = {}
+        self._states: dict[str, dict[EntityKey, StateValue]] = {}
+        self._entities: dict[str, dict[EntityKey, NatsEntity]] = {}
+        self._subscriptions: list[Subscription] = []
+        self._reauth_started = False
+
+    @property
+    def command_timeout(self) -> float:
+        """Seconds to wait for a device to answer a command."""
+        return float(self.entry.options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT))
+
+    def signal_new_entities(self, platform: str) -> str:
+        """Dispatcher signal carrying new entities of one platform."""
+        return f"{DOMAIN}_{self.entry.entry_id}_new_{platform}"
+
+    async def async_connect(self) -> None:
+        """Connect, or raise the config entry error Home Assistant should act on."""
+        tls = None
+        if uses_tls(self.entry.data):
+            tls = await self.hass.async_add_executor_job(build_tls_context, self.entry.data.get("tls_ca"))
+        try:
+            self.client = await async_open(
+                self.entry.data,
+                tls,
+                name=f"Home Assistant ({self.hass.config.location_name})",
+                error_cb=self._on_error,
+                disconnected_cb=self._on_disconnected,
+                reconnected_cb=self._on_reconnected,
+            )
+        except ConnectionFailedError as err:
+            placeholders = {"error": str(err)}
+            if err.reason == "invalid_auth":
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_auth",
+                    translation_placeholders=placeholders,
+                ) from err
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders=placeholders,
+            ) from err
+        self.connected = True
+
+    async def async_start(self) -> None:
+        """Subscribe to the home's subjects and ask every device to announce."""
+        assert self.client is not None
+        subjects = self.subjects
+        self._subscriptions = [
+            await self.client.subscribe(subjects.announce, cb=self._on_announce),
+            await self.client.subscribe(subjects.announce_any, cb=self._on_announce),
+            await self.client.subscribe(subjects.status_any, cb=self._on_status),
+            await self.client.subscribe(subjects.state_any, cb=self._on_state),
+        ]
+        self.entry.async_on_unload(
+            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
+        )
+        await self._async_say_online()
+
+    async def async_stop(self) -> None:
+        """Say goodbye, close the connection and cancel timers."""
+        self.availability.stop()
+        client, self.client = self.client, None
+        self.connected = False
+        if client is None or client.is_closed:
+            return
+        with contextlib.suppress(nats.errors.Error, TimeoutError, OSError):
+            if client.is_connected:
+                await client.publish(
+                    self.subjects.ha_status, encode({"v": PROTOCOL_VERSION, "status": "offline"})
+                )
+                await client.flush(timeout=1)
+        await client.close()
+
+    async def _async_on_hass_stop(self, _event: Event) -> None:
+        await self.async_stop()
+
+    async def _async_say_online(self) -> None:
+        assert self.client is not None
+        await self.client.publish(
+            self.subjects.ha_status, encode({"v": PROTOCOL_VERSION, "status": "online"})
+        )
+        await self.client.publish(self.subjects.discovery_request, encode({"v": PROTOCOL_VERSION}))
+
+    # Entities and their state
+
+    def is_device_available(self, device_id: str) -> bool:
+        """Available while connected and the device was heard recently."""
+        return self.connected and self.availability.is_available(device_id)
+
+    @callback
+    def register_entity(self, entity: NatsEntity) -> Callable[[], None]:
+        """Route a device's states to an entity until the returned callable is called."""
+        entities = self._entities.setdefault(entity.device_id, {})
+        entities[entity.key] = entity
+
+        @callback
+        def _unregister() -> None:
+            if entities.get(entity.key) is entity:
+                del entities[entity.key]
+
+        return _unregister
+
+    def last_state(self, device_id: str, key: EntityKey) -> StateValue:
+        """Return the last state a device published for an entity."""
+        return self._states.get(device_id, {}).get(key)
+
+    def store_state(self, device_id: str, key: EntityKey, value: StateValue) -> None:
+        """Remember an entity's latest state (e.g. one confirmed by a reply)."""
+        self._states.setdefault(device_id, {})[key] = value
+
+    def set_descriptions(self, device_id: str, descriptions: dict[EntityKey, EntityDescription]) -> None:
+        """Replace the entities a device announced, dropping states of removed ones."""
+        self._descriptions[device_id] = descriptions
+        states = self._states.get(device_id)
+        if states:
+            self._states[device_id] = {k: v for k, v in states.items() if k in descriptions}
+
+    async def async_remove_entity(self, device_id: str, key: EntityKey) -> None:
+        """Remove a live entity object (its registry entry is left alone)."""
+        entity = self._entities.get(device_id, {}).pop(key, None)
+        if entity is not None:
+            await entity.async_remove(force_remove=True)
+
+    def heard_announcement(self, device: DeviceAnnouncement) -> None:
+        """Count an announcement as a sign of life."""
+        self.availability.track(device.id, device.heartbeat_interval)
+
+    def forget_device(self, device_id: str) -> None:
+        """Forget everything about a device the user removed."""
+        self.discovery.forget(device_id)
+        self.availability.forget(device_id)
+        self._descriptions.pop(device_id, None)
+        self._states.pop(device_id, None)
+
+    def device_name(self, device_id: str) -> str:
+        """Return the announced name of a device, or its id."""
+        device = self.discovery.devices.get(device_id)
+        return device.name if device else device_id
+
+    async def async_command(self, device_id: str, key: EntityKey, payload: dict[str, Any]) -> Reply:
+        """Send a command to an entity and return the device's positive reply."""
+        platform, entity_id = key
+        return await async_send_command(
+            self.client if self.connected else None,
+            self.subjects.entity(device_id, platform, entity_id, "command"),
+            payload,
+            device=self.device_name(device_id),
+            timeout=self.command_timeout,
+        )
+
+    @callback
+    def _on_availability_change(self, device_id: str) -> None:
+        if self.hass.is_stopping:
+            return
+        for entity in list(self._entities.get(device_id, {}).values()):
+            entity.async_write_ha_state()
+
+    @callback
+    def _write_all(self) -> None:
+        if self.hass.is_stopping:
+            return
+        for entities in self._entities.values():
+            for entity in list(entities.values()):
+                entity.async_write_ha_state()
+
+    # Message handlers (nats-py awaits them in order, per subscription)
+
+    async def _on_announce(self, msg: Msg) -> None:
+        subject_device = self.subjects.announce_device(msg.subject)
+        if subject_device is None:
+            return
+        await self.discovery.async_handle(msg.subject, subject_device, msg.data)
+
+    async def _on_status(self, msg: Msg) -> None:
+        device_id = self.subjects.status_device(msg.subject)
+        if device_id is None or device_id not in self.discovery.devices:
+            _LOGGER.debug("Ignoring heartbeat on %s from a device that has not announced", msg.subject)
+            return
+        try:
+            heartbeat = parse_heartbeat(msg.data)
+        except ProtocolError as err:
+            _LOGGER.warning("Ignoring heartbeat on %s: %s", msg.subject, err)
+            return
+        if heartbeat.online:
+            self.availability.track(device_id, heartbeat.interval)
+        else:
+            _LOGGER.info("Device %s went offline", device_id)
+            self.availability.offline(device_id)
+
+    async def _on_state(self, msg: Msg) -> None:
+        parsed = self.subjects.parse_entity(msg.subject)
+        if parsed is None:
+            _LOGGER.debug("Ignoring state on malformed subject %s", msg.subject)
+            return
+        device_id = parsed.device_id
+        key = (parsed.platform, parsed.entity_id)
+        description = self._descriptions.get(device_id, {}).get(key)
+        if description is None:
+            _LOGGER.debug("Ignoring state on %s: entity was not announced", msg.subject)
+            return
+        self.availability.heard(device_id)
+        try:
+            value = parse_state(description, msg.data)
+        except ProtocolError as err:
+            _LOGGER.warning("Ignoring state on %s: %s", msg.subject, err)
+            return
+        self.store_state(device_id, key, value)
+        if (entity := self._entities.get(device_id, {}).get(key)) is not None:
+            entity.handle_state(value)
+
+    # Connection events
+
+    async def _on_error(self, err: Exception) -> None:
+        if isinstance(err, nats.errors.AuthorizationError) or "authorization" in str(err).lower():
+            if not self._reauth_started and self.client is not None:
+                self._reauth_started = True
+                _LOGGER.error("NATS server refused the credentials: %s", err)
+                self.entry.async_start_reauth(self.hass)
+            return
+        _LOGGER.debug("NATS client error: %s", err)
+
+    async def _on_disconnected(self) -> None:
+        if not self.connected or self.client is None:
+            return
+        self.connected = False
+        _LOGGER.warning("Lost the connection to the NATS server; NATS entities are unavailable")
+        self._write_all()
+
+    async def _on_reconnected(self) -> None:
+        if self.client is None:
+            return
+        self.connected = True
+        url = self.client.connected_url
+        _LOGGER.info("Reconnected to the NATS server at %s", url.hostname if url else "?")
+        self._write_all()
+        with contextlib.suppress(nats.errors.Error):
+            await self._async_say_online()

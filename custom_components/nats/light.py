@@ -1,0 +1,90 @@
+"""NATS lights: on/off, brightness, colour temperature and RGB."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from homeassistant.components.light import (
+    ATTR_BRIGHTNESS,
+    ATTR_COLOR_TEMP_KELVIN,
+    ATTR_RGB_COLOR,
+    ATTR_TRANSITION,
+    ColorMode,
+    LightEntity,
+    LightEntityFeature,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .entity import NatsEntity, async_setup_platform_entities
+from .hub import NatsHub
+from .protocol.models import EntityDescription, LightState, StateValue
+from .runtime import NatsConfigEntry
+
+PARALLEL_UPDATES = 0
+
+COLOR_MODES: Final = {
+    "onoff": ColorMode.ONOFF,
+    "brightness": ColorMode.BRIGHTNESS,
+    "color_temp": ColorMode.COLOR_TEMP,
+    "rgb": ColorMode.RGB,
+}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: NatsConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add lights as devices announce them."""
+    async_setup_platform_entities(entry, "light", async_add_entities, NatsLight)
+
+
+class NatsLight(NatsEntity, LightEntity):
+    """A light whose commands the device confirms."""
+
+    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+        """Describe the light from its announced colour modes."""
+        super().__init__(hub, device_id, description)
+        self._modes = [COLOR_MODES[mode] for mode in description.color_modes]
+        self._attr_supported_color_modes = set(self._modes)
+        self._attr_color_mode = self._modes[0]
+        self._attr_min_color_temp_kelvin = description.min_kelvin
+        self._attr_max_color_temp_kelvin = description.max_kelvin
+        if ColorMode.ONOFF not in self._modes:
+            self._attr_supported_features = LightEntityFeature.TRANSITION
+
+    def apply_state(self, value: StateValue) -> None:
+        """Store on/off, brightness and colour."""
+        if not isinstance(value, LightState):
+            self._attr_is_on = None
+            return
+        self._attr_is_on = None if value.state is None else value.state == "ON"
+        if value.color_mode is not None:
+            self._attr_color_mode = COLOR_MODES[value.color_mode]
+        if ColorMode.ONOFF in self._modes:
+            return
+        if value.brightness is not None:
+            self._attr_brightness = value.brightness
+        if value.color_temp_kelvin is not None:
+            self._attr_color_temp_kelvin = value.color_temp_kelvin
+        if value.rgb is not None:
+            self._attr_rgb_color = value.rgb
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn on with the requested brightness and colour, confirmed by the device."""
+        command: dict[str, Any] = {"state": "ON"}
+        if ATTR_BRIGHTNESS in kwargs:
+            command["brightness"] = kwargs[ATTR_BRIGHTNESS]
+        if ATTR_COLOR_TEMP_KELVIN in kwargs:
+            command["color_temp_kelvin"] = kwargs[ATTR_COLOR_TEMP_KELVIN]
+        if ATTR_RGB_COLOR in kwargs:
+            command["rgb"] = list(kwargs[ATTR_RGB_COLOR])
+        if ATTR_TRANSITION in kwargs:
+            command["transition"] = kwargs[ATTR_TRANSITION]
+        await self.async_command(command)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn off, confirmed by the device."""
+        command: dict[str, Any] = {"state": "OFF"}
+        if ATTR_TRANSITION in kwargs:
+            command["transition"] = kwargs[ATTR_TRANSITION]
+        await self.async_command(command)

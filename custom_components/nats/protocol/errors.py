@@ -1,0 +1,5 @@
+"""Errors of the protocol layer."""
+
+
+class ProtocolError(ValueError):
+    """A subject or payload that violates the protocol."""

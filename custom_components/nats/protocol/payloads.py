@@ -1,0 +1,172 @@
+"""Decoding and validation of protocol payloads into typed models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+import json
+from typing import Any, Final
+
+import probatio as vol
+from probatio.humanize import humanize_error
+
+from .errors import ProtocolError
+from .models import DeviceAnnouncement, EntityDescription, Heartbeat, LightState, Reply, StateValue
+from .schemas import (
+    ANNOUNCEMENT_SCHEMA,
+    COMMAND_SCHEMAS,
+    HEARTBEAT_SCHEMA,
+    LIGHT_STATE_SCHEMA,
+    NON_NUMERIC_SENSOR_CLASSES,
+    REPLY_SCHEMA,
+    TEXT_STATE,
+    major_version,
+    number,
+)
+
+MAX_ANNOUNCEMENT_BYTES: Final = 64 * 1024
+MAX_PAYLOAD_BYTES: Final = 16 * 1024
+
+_ENTITY_FIELDS: Final = frozenset(EntityDescription.__dataclass_fields__)
+_DEVICE_INFO_FIELDS: Final = (
+    "manufacturer",
+    "model",
+    "sw_version",
+    "hw_version",
+    "mac",
+    "suggested_area",
+)
+
+
+def decode_json(raw: bytes, limit: int = MAX_PAYLOAD_BYTES) -> dict[str, Any]:
+    """Decode a JSON object payload, refusing oversize or non-object payloads."""
+    if len(raw) > limit:
+        raise ProtocolError(f"payload of {len(raw)} bytes exceeds the limit of {limit}")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ProtocolError(f"invalid JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("payload is not a JSON object")
+    return data
+
+
+def _validate(schema: Callable[[Any], Any], data: Any) -> Any:
+    try:
+        return schema(data)
+    except vol.Invalid as err:
+        raise ProtocolError(humanize_error(data, err)) from None
+
+
+def _default_name(entity_id: str) -> str:
+    return entity_id.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _entity(data: dict[str, Any]) -> EntityDescription:
+    fields = {key: value for key, value in data.items() if key in _ENTITY_FIELDS}
+    for key in ("color_modes", "options"):
+        if key in fields:
+            fields[key] = tuple(fields[key])
+    if "name" not in data:
+        fields["name"] = _default_name(data["id"])
+    return EntityDescription(**fields)
+
+
+def parse_announcement(raw: bytes, subject_device: str) -> DeviceAnnouncement:
+    """Validate an announcement received on the announce subject of subject_device.
+
+    subject_device is '' for the bare announce subject, where the id comes from
+    the payload alone.
+    """
+    data = _validate(ANNOUNCEMENT_SCHEMA, decode_json(raw, MAX_ANNOUNCEMENT_BYTES))
+    if subject_device and data["id"] != subject_device:
+        raise ProtocolError(f"payload id {data['id']!r} differs from subject device {subject_device!r}")
+    info = {key: data.get(key) for key in _DEVICE_INFO_FIELDS}
+    if info["mac"]:
+        info["mac"] = info["mac"].replace("-", ":").lower()
+    return DeviceAnnouncement(
+        id=data["id"],
+        name=data["name"],
+        heartbeat_interval=data["heartbeat_interval"],
+        entities=tuple(_entity(entity) for entity in data["entities"]),
+        **info,
+    )
+
+
+def parse_heartbeat(raw: bytes) -> Heartbeat:
+    """Validate a heartbeat payload."""
+    data = _validate(HEARTBEAT_SCHEMA, decode_json(raw))
+    return Heartbeat(online=data["online"], interval=data["interval"], uptime=data.get("uptime"))
+
+
+def is_numeric_sensor(entity: EntityDescription) -> bool:
+    """Return whether a sensor's state must be a number (docs/protocol.md)."""
+    return (
+        entity.unit is not None
+        or entity.state_class is not None
+        or (entity.device_class is not None and entity.device_class not in NON_NUMERIC_SENSOR_CLASSES)
+    )
+
+
+def parse_state(entity: EntityDescription, raw: bytes) -> StateValue:
+    """Validate a state payload against the entity it belongs to."""
+    return state_from_mapping(entity, decode_json(raw))
+
+
+def state_from_mapping(entity: EntityDescription, data: Mapping[str, Any]) -> StateValue:
+    """Validate an already decoded state object (a state message or a reply's state)."""
+    if "v" in data:
+        _validate(major_version, data["v"])
+    if "state" not in data:
+        raise ProtocolError("required key not provided @ data['state']")
+    value = data["state"]
+    platform = entity.platform
+    if platform == "light":
+        light = _validate(LIGHT_STATE_SCHEMA, dict(data))
+        mode = light.get("color_mode")
+        if mode is not None and mode not in entity.color_modes:
+            raise ProtocolError(f"colour mode {mode!r} was not announced")
+        rgb = light.get("rgb")
+        return LightState(
+            state=light["state"],
+            brightness=light.get("brightness"),
+            color_mode=mode,
+            color_temp_kelvin=light.get("color_temp_kelvin"),
+            rgb=(rgb[0], rgb[1], rgb[2]) if rgb is not None else None,
+        )
+    if value is None:
+        return None
+    if platform in ("binary_sensor", "switch"):
+        if value not in ("ON", "OFF"):
+            raise ProtocolError(f"state {value!r} is not 'ON', 'OFF' or null")
+        return str(value)
+    if platform == "number" or (platform == "sensor" and is_numeric_sensor(entity)):
+        numeric: float | int = _validate(number, value)
+        return numeric
+    if platform == "sensor":
+        text: str = _validate(TEXT_STATE, value)
+        return text
+    if platform == "select":
+        if value not in entity.options:
+            raise ProtocolError(f"option {value!r} was not announced")
+        return str(value)
+    raise ProtocolError(f"platform {platform!r} has no state")
+
+
+def parse_reply(raw: bytes) -> Reply:
+    """Validate a command reply."""
+    data = _validate(REPLY_SCHEMA, decode_json(raw))
+    return Reply(ok=data["ok"], state=data.get("state"), error=data.get("error"))
+
+
+def parse_command(platform: str, raw: bytes) -> dict[str, Any]:
+    """Validate a command for a platform (the device side of the protocol)."""
+    schema = COMMAND_SCHEMAS.get(platform)
+    if schema is None:
+        raise ProtocolError(f"platform {platform!r} takes no commands")
+    result: dict[str, Any] = _validate(schema, decode_json(raw))
+    return result
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    """Encode a payload compactly."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()

