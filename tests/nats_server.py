@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from typing import Any
+import urllib.request
 
 
 def free_port() -> int:
@@ -36,9 +39,13 @@ class NatsServer:
     def __init__(self, workdir: Path, config: str = "") -> None:
         self.workdir = workdir
         self.port = free_port()
+        self.monitor_port = free_port()
         self.config_file = workdir / "nats.conf"
         self.config_file.write_text(
-            f'listen: "127.0.0.1:{self.port}"\njetstream {{ store_dir: "{workdir / "js"}" }}\n{config}\n'
+            f'listen: "127.0.0.1:{self.port}"\n'
+            f'http: "127.0.0.1:{self.monitor_port}"\n'
+            f'jetstream {{ store_dir: "{workdir / "js"}" }}\n'
+            f"{config}\n"
         )
         self.process: subprocess.Popen[bytes] | None = None
         self.scheme = "tls" if "tls {" in config or "tls:" in config else "nats"
@@ -47,6 +54,13 @@ class NatsServer:
     def url(self) -> str:
         """Client URL of this server."""
         return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def connections(self) -> list[dict[str, Any]]:
+        """Return the server's view of its client connections, with subscriptions."""
+        url = f"http://127.0.0.1:{self.monitor_port}/connz?subs=1"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            connections: list[dict[str, Any]] = json.load(response)["connections"] or []
+        return connections
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""

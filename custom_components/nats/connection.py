@@ -117,13 +117,18 @@ def auth_options(data: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def classify(err: BaseException | None) -> str:
-    """Map a connection failure to a config flow error key."""
-    if isinstance(err, nats.errors.AuthorizationError) or (
-        err is not None and "authorization" in str(err).lower()
+def classify(errors: list[BaseException]) -> str:
+    """Map the errors of a failed connect to a config flow error key.
+
+    The server's refusal may be followed by a reset or a timeout on retry,
+    so any refusal among the errors decides.
+    """
+    texts = [str(err).lower() for err in errors]
+    if any(isinstance(err, nats.errors.AuthorizationError) for err in errors) or any(
+        "authorization" in text for text in texts
     ):
         return "invalid_auth"
-    if isinstance(err, ssl.SSLError) or (err is not None and "tls" in str(err).lower()):
+    if any(isinstance(err, ssl.SSLError) for err in errors) or any("tls" in text for text in texts):
         return "tls_error"
     return "cannot_connect"
 
@@ -140,13 +145,13 @@ async def async_open(
     """Connect, or raise ConnectionFailedError within CONNECT_TIMEOUT.
 
     nats-py retries a failing first connect forever and only reports why
-    through error_cb, so the attempt is bounded here and the last error kept.
+    through error_cb, so the attempt is bounded here and every error kept.
     Once connected, the client reconnects forever on its own.
     """
-    last_error: list[Exception] = []
+    seen: list[BaseException] = []
 
     async def _record(err: Exception) -> None:
-        last_error[:] = [err]
+        seen.append(err)
         if error_cb is not None:
             await error_cb(err)
 
@@ -169,9 +174,13 @@ async def async_open(
         async with asyncio.timeout(CONNECT_TIMEOUT):
             await client.connect(**options)
     except (TimeoutError, OSError, nats.errors.Error) as err:
-        last = last_error[0] if last_error else err
+        seen.append(err)
+        reason = classify(seen)
+        detail = next((str(e) for e in seen if str(e)), type(err).__name__)
+        if reason == "invalid_auth":
+            detail = "authorization violation"
         with contextlib.suppress(Exception):
             await client.close()
-        raise ConnectionFailedError(classify(last), str(last) or type(last).__name__) from err
+        raise ConnectionFailedError(reason, detail) from err
     client.options["max_reconnect_attempts"] = -1
     return client

@@ -1,0 +1,132 @@
+"""Commands: service calls become requests the device confirms, or clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.components.button import SERVICE_PRESS
+from homeassistant.components.light import ATTR_BRIGHTNESS, ATTR_COLOR_TEMP_KELVIN, ATTR_RGB_COLOR
+from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
+from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON, STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+
+from custom_components.nats.const import CONF_COMMAND_TIMEOUT
+from custom_components.nats.protocol.device import CommandRejectedError
+
+from ...conftest import DeviceFactory
+from .conftest import wait_for
+
+ENTITIES = [
+    {"platform": "switch", "id": "relay", "name": "Relay"},
+    {"platform": "light", "id": "dimmer", "name": "Dimmer", "color_modes": ["brightness"]},
+    {"platform": "light", "id": "strip", "name": "Strip", "color_modes": ["color_temp", "rgb"]},
+    {"platform": "button", "id": "chime", "name": "Chime"},
+    {"platform": "number", "id": "target", "name": "Target", "min": 5, "max": 30, "step": 0.5},
+    {"platform": "select", "id": "mode", "name": "Mode", "options": ["eco", "comfort"]},
+]
+
+
+async def _call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True)
+
+
+@pytest.fixture
+async def desk(hass: HomeAssistant, setup_entry: MockConfigEntry, device_factory: DeviceFactory) -> Any:
+    """A device with every controllable platform, its entities in Home Assistant."""
+    device = await device_factory("desk", ENTITIES)
+    await wait_for(hass, lambda: hass.states.get("select.desk_mode") is not None)
+    return device
+
+
+async def test_switch(hass: HomeAssistant, desk: Any) -> None:
+    """Turning a switch on and off is confirmed; the state is the confirmed one."""
+    await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")
+    assert hass.states.get("switch.desk_relay").state == STATE_ON
+    await _call(hass, "switch", SERVICE_TURN_OFF, "switch.desk_relay")
+    assert hass.states.get("switch.desk_relay").state == STATE_OFF
+    assert desk.commands == [("relay", {"state": "ON"}), ("relay", {"state": "OFF"})]
+
+
+async def test_light_brightness(hass: HomeAssistant, desk: Any) -> None:
+    """Brightness reaches the device and comes back as state."""
+    await _call(hass, "light", SERVICE_TURN_ON, "light.desk_dimmer", **{ATTR_BRIGHTNESS: 128})
+    state = hass.states.get("light.desk_dimmer")
+    assert (state.state, state.attributes[ATTR_BRIGHTNESS]) == (STATE_ON, 128)
+    assert desk.commands[-1] == ("dimmer", {"state": "ON", "brightness": 128})
+    await _call(hass, "light", SERVICE_TURN_OFF, "light.desk_dimmer")
+    assert hass.states.get("light.desk_dimmer").state == STATE_OFF
+
+
+async def test_light_colour(hass: HomeAssistant, desk: Any) -> None:
+    """RGB and colour temperature reach the device and come back as state."""
+    await _call(hass, "light", SERVICE_TURN_ON, "light.desk_strip", **{ATTR_RGB_COLOR: (255, 0, 0)})
+    state = hass.states.get("light.desk_strip")
+    assert state.attributes["color_mode"] == "rgb"
+    assert state.attributes[ATTR_RGB_COLOR] == (255, 0, 0)
+    assert desk.states["strip"]["rgb"] == [255, 0, 0]
+
+    await _call(hass, "light", SERVICE_TURN_ON, "light.desk_strip", **{ATTR_COLOR_TEMP_KELVIN: 3000})
+    state = hass.states.get("light.desk_strip")
+    assert state.attributes["color_mode"] == "color_temp"
+    assert state.attributes[ATTR_COLOR_TEMP_KELVIN] == 3000
+    assert desk.commands[-1] == ("strip", {"state": "ON", "color_temp_kelvin": 3000})
+
+
+async def test_button_number_select(hass: HomeAssistant, desk: Any) -> None:
+    """A press, a value and an option each reach the device."""
+    await _call(hass, "button", SERVICE_PRESS, "button.desk_chime")
+    assert desk.presses == {"chime": 1}
+    await _call(hass, "number", SERVICE_SET_VALUE, "number.desk_target", **{ATTR_VALUE: 21.5})
+    assert hass.states.get("number.desk_target").state == "21.5"
+    await _call(hass, "select", SERVICE_SELECT_OPTION, "select.desk_mode", **{ATTR_OPTION: "comfort"})
+    assert hass.states.get("select.desk_mode").state == "comfort"
+    assert desk.commands[-2:] == [("target", {"value": 21.5}), ("mode", {"option": "comfort"})]
+
+
+async def test_rejection_names_device_and_reason(hass: HomeAssistant, desk: Any) -> None:
+    """A device's refusal fails the service call with its reason."""
+
+    async def refuse(entity_id: str, command: dict[str, Any]) -> None:
+        raise CommandRejectedError("relay is locked by the child lock")
+
+    desk.command_handler = refuse
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")
+    assert str(err.value) == "Device Desk rejected the command: relay is locked by the child lock"
+    assert err.value.translation_key == "command_rejected"
+    assert hass.states.get("switch.desk_relay").state != STATE_ON
+
+
+async def test_offline_device(hass: HomeAssistant, desk: Any) -> None:
+    """Nobody listening: NATS says no responders at once and the call says offline."""
+    await desk.stop(clean=False)
+    with pytest.raises(HomeAssistantError) as err:
+        async with asyncio.timeout(1):
+            await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")
+    assert str(err.value) == "Device Desk is offline: nothing answers its commands"
+
+
+async def test_timeout(hass: HomeAssistant, setup_entry: MockConfigEntry, desk: Any) -> None:
+    """A device that does not answer in time fails the call, naming it and the timeout."""
+    hass.config_entries.async_update_entry(setup_entry, options={CONF_COMMAND_TIMEOUT: 0.5})
+
+    async def hang(entity_id: str, command: dict[str, Any]) -> None:
+        await asyncio.sleep(5)
+
+    desk.command_handler = hang
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")
+    assert str(err.value) == "Device Desk did not answer within 0.5 s"
+
+
+async def test_device_range_check(hass: HomeAssistant, desk: Any) -> None:
+    """HA's own validation and the device's both guard a number."""
+    desk.entities["target"]["max"] = 10  # the device now allows less than it announced
+    with pytest.raises(HomeAssistantError, match=r"rejected the command: value 25 out of range 5\.\.10"):
+        await _call(hass, "number", SERVICE_SET_VALUE, "number.desk_target", **{ATTR_VALUE: 25})
