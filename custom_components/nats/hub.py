@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import contextlib
+from dataclasses import asdict
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from .const import (
 from .discovery import Discovery
 from .protocol import PROTOCOL_VERSION
 from .protocol.errors import ProtocolError
-from .protocol.models import DeviceAnnouncement, EntityDescription, Reply, StateValue
+from .protocol.models import DeviceAnnouncement, EntityDescription, LightState, Reply, StateValue
 from .protocol.payloads import encode, parse_heartbeat, parse_state
 from .protocol.subjects import Subjects
 
@@ -162,6 +163,13 @@ class NatsHub:
         """Return the last state a device published for an entity."""
         return self._states.get(device_id, {}).get(key)
 
+    def states_for_diagnostics(self, device_id: str) -> dict[str, Any]:
+        """Return a device's last states keyed 'platform.entity'."""
+        return {
+            f"{platform}.{entity_id}": asdict(value) if isinstance(value, LightState) else value
+            for (platform, entity_id), value in sorted(self._states.get(device_id, {}).items())
+        }
+
     def store_state(self, device_id: str, key: EntityKey, value: StateValue) -> None:
         """Remember an entity's latest state (e.g. one confirmed by a reply)."""
         self._states.setdefault(device_id, {})[key] = value
@@ -210,6 +218,10 @@ class NatsHub:
     def _on_availability_change(self, device_id: str) -> None:
         if self.hass.is_stopping:
             return
+        if self.availability.is_available(device_id):
+            _LOGGER.info("Device %s is available again", device_id)
+        else:
+            _LOGGER.info("Device %s is unavailable: offline or not heard from in time", device_id)
         for entity in list(self._entities.get(device_id, {}).values()):
             entity.async_write_ha_state()
 
@@ -242,7 +254,6 @@ class NatsHub:
         if heartbeat.online:
             self.availability.track(device_id, heartbeat.interval)
         else:
-            _LOGGER.info("Device %s went offline", device_id)
             self.availability.offline(device_id)
 
     async def _on_state(self, msg: Msg) -> None:

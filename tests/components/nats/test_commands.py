@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import nats
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -130,3 +131,51 @@ async def test_device_range_check(hass: HomeAssistant, desk: Any) -> None:
     desk.entities["target"]["max"] = 10  # the device now allows less than it announced
     with pytest.raises(HomeAssistantError, match=r"rejected the command: value 25 out of range 5\.\.10"):
         await _call(hass, "number", SERVICE_SET_VALUE, "number.desk_target", **{ATTR_VALUE: 25})
+
+
+async def test_invalid_reply(hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: Any) -> None:
+    """A device answering garbage fails the call with "invalid reply"."""
+    client = await nats.connect(nats_server.url)
+    await client.publish(
+        "home.discovery.announce.odd",
+        b'{"v":1,"id":"odd","name":"Odd","entities":[{"platform":"switch","id":"relay"}]}',
+    )
+
+    async def garbage(msg: Any) -> None:
+        await msg.respond(b"yes sir")
+
+    await client.subscribe("home.devices.odd.*.*.command", cb=garbage)
+    await client.flush()
+    await wait_for(hass, lambda: hass.states.get("switch.odd_relay") is not None)
+    with pytest.raises(HomeAssistantError, match="Device Odd sent an invalid reply: invalid JSON"):
+        await _call(hass, "switch", SERVICE_TURN_ON, "switch.odd_relay")
+    await client.close()
+
+
+async def test_invalid_state_in_reply(
+    hass: HomeAssistant, desk: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An ok reply with a malformed state succeeds but keeps the old state, logged."""
+
+    async def odd_state(entity_id: str, command: dict[str, Any]) -> dict[str, Any]:
+        return {"state": "sideways"}
+
+    desk.command_handler = odd_state
+    await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")
+    assert "Device desk: ignoring invalid state in the reply for relay" in caplog.text
+
+
+async def test_not_connected(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, desk: Any, nats_server: Any
+) -> None:
+    """A command racing a dropped connection fails at once, saying so.
+
+    Home Assistant skips actions on unavailable entities, so this is only
+    reachable when the link drops between that check and the request: the
+    hub's command path is called directly.
+    """
+    nats_server.stop()
+    await wait_for(hass, lambda: hass.states.get("switch.desk_relay").state == "unavailable")
+    hub = setup_entry.runtime_data.hub
+    with pytest.raises(HomeAssistantError, match="Cannot reach Desk: Home Assistant is not connected"):
+        await hub.async_command("desk", ("switch", "relay"), {"state": "ON"})

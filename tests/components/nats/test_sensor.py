@@ -1,0 +1,65 @@
+"""Sensors and device classes: what Home Assistant cannot use is dropped, loudly."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.const import ATTR_DEVICE_CLASS, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+
+from ...conftest import DeviceFactory
+from .conftest import state_of, wait_for
+
+
+async def test_unknown_device_class(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A device class Home Assistant does not know is ignored; the entity still works."""
+    device = await device_factory("lab", [{"platform": "switch", "id": "relay", "device_class": "warp_core"}])
+    await device.set_state("relay", "ON")
+    await wait_for(hass, lambda: state_of(hass, "switch.lab_relay")() == "on")
+    assert ATTR_DEVICE_CLASS not in hass.states.get("switch.lab_relay").attributes
+    assert "Device lab: ignoring unknown switch device class 'warp_core' of entity relay" in caplog.text
+
+
+async def test_enum_sensor_shown_as_text(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An enum sensor has no options in protocol v1, so it is shown as text."""
+    device = await device_factory("lab", [{"platform": "sensor", "id": "phase", "device_class": "enum"}])
+    await device.set_state("phase", "waxing")
+    await wait_for(hass, lambda: state_of(hass, "sensor.lab_phase")() == "waxing")
+    assert "cannot use device class 'enum'" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("device_class", "good", "bad"),
+    [
+        ("timestamp", "2026-01-02T03:04:05+01:00", "2026-01-02T03:04:05"),
+        ("date", "2026-01-02", "yesterday"),
+    ],
+)
+async def test_time_sensors(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    caplog: pytest.LogCaptureFixture,
+    device_class: str,
+    good: str,
+    bad: str,
+) -> None:
+    """Timestamps need a time zone and dates must be ISO 8601; others become unknown."""
+    device = await device_factory("lab", [{"platform": "sensor", "id": "when", "device_class": device_class}])
+    await device.set_state("when", good)
+    await wait_for(hass, lambda: state_of(hass, "sensor.lab_when")() not in (None, STATE_UNKNOWN))
+    assert state_of(hass, "sensor.lab_when")().startswith(good[:10])
+    await device.set_state("when", bad)
+    await wait_for(hass, lambda: state_of(hass, "sensor.lab_when")() == STATE_UNKNOWN)
+    assert f"Device lab: sensor when sent {bad!r}" in caplog.text
