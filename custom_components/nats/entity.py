@@ -122,5 +122,5 @@ def async_setup_platform_entities(
         add_entities(factory(hub, device_id, description) for description in descriptions)
 
     entry.async_on_unload(
-        async_dispatcher_connect(entry.runtime_data.hub.hass, hub.signal_new_entities(platform), _add)
+        async_dispatcher_connect(hub.hass, hub.signal_new_entities(platform), _add)
     )

@@ -14,7 +14,6 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 import nats.errors
 
 from .availability import AvailabilityTracker
@@ -23,6 +22,7 @@ from .connection import ConnectionFailedError, async_open, build_tls_context, us
 from .const import (
     CONF_COMMAND_TIMEOUT,
     CONF_PREFIX,
+    CONF_TLS_CA,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_PREFIX,
     DOMAIN,
@@ -59,7 +59,6 @@ class NatsHub:
         self._descriptions: dict[str, dict[EntityKey, EntityDescription]] = {}
         self._states: dict[str, dict[EntityKey, StateValue]] = {}
         self._entities: dict[str, dict[EntityKey, NatsEntity]] = {}
-        self._subscriptions: list[Subscription] = []
         self._reauth_started = False
 
     @property
@@ -75,7 +74,7 @@ class NatsHub:
         """Connect, or raise the config entry error Home Assistant should act on."""
         tls = None
         if uses_tls(self.entry.data):
-            tls = await self.hass.async_add_executor_job(build_tls_context, self.entry.data.get("tls_ca"))
+            tls = await self.hass.async_add_executor_job(build_tls_context, self.entry.data.get(CONF_TLS_CA))
         try:
             self.client = await async_open(
                 self.entry.data,
@@ -101,15 +100,16 @@ class NatsHub:
         self.connected = True
 
     async def async_start(self) -> None:
-        """Subscribe to the home's subjects and ask every device to announce."""
+        """Subscribe to the home's subjects and ask every device to announce.
+
+        Closing the client drops the subscriptions; nats-py renews them on reconnect.
+        """
         assert self.client is not None
         subjects = self.subjects
-        self._subscriptions = [
-            await self.client.subscribe(subjects.announce, cb=self._on_announce),
-            await self.client.subscribe(subjects.announce_any, cb=self._on_announce),
-            await self.client.subscribe(subjects.status_any, cb=self._on_status),
-            await self.client.subscribe(subjects.state_any, cb=self._on_state),
-        ]
+        await self.client.subscribe(subjects.announce, cb=self._on_announce)
+        await self.client.subscribe(subjects.announce_any, cb=self._on_announce)
+        await self.client.subscribe(subjects.status_any, cb=self._on_status)
+        await self.client.subscribe(subjects.state_any, cb=self._on_state)
         self.entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
