@@ -60,7 +60,7 @@ def test_translations_are_generated_from_strings() -> None:
 
 
 def test_strings_have_no_urls() -> None:
-    """hassfest refuses URLs in strings.json (they belong in placeholders)."""
+    """Refuse URLs in strings.json, as hassfest does (they belong in placeholders)."""
     assert "://" not in (INTEGRATION / "strings.json").read_text()
 
 

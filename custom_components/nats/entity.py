@@ -121,6 +121,4 @@ def async_setup_platform_entities(
     def _add(device_id: str, descriptions: list[EntityDescription]) -> None:
         add_entities(factory(hub, device_id, description) for description in descriptions)
 
-    entry.async_on_unload(
-        async_dispatcher_connect(hub.hass, hub.signal_new_entities(platform), _add)
-    )
+    entry.async_on_unload(async_dispatcher_connect(hub.hass, hub.signal_new_entities(platform), _add))

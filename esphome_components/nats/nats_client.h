@@ -1,0 +1,189 @@
+#pragma once
+
+#include "esphome/core/defines.h"
+
+#ifdef USE_NATS
+
+#include "esphome/components/socket/ipv4_resolve.h"
+#include "esphome/components/socket/socket.h"
+#include "esphome/core/automation.h"
+#include "esphome/core/component.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nats_entities.h"
+#include "nats_json.h"
+#include "nats_parser.h"
+#include "nats_protocol.h"
+
+namespace esphome::nats {
+
+class NatsMessageTrigger;
+
+/// A NATS client speaking protocol v1 (docs/protocol.md) for this device.
+///
+/// One fixed receive buffer (control line + message) and one fixed send
+/// buffer, both allocated in setup(); nothing on the message path allocates.
+/// Connection: resolve -> TCP connect -> INFO -> CONNECT + PING -> PONG ->
+/// subscribe, announce, heartbeat. Any failure closes the socket, moves on to
+/// the next server and waits out an exponential back-off.
+class NatsClient : public Component, public NatsParserListener {
+ public:
+  void add_server(const char *host, uint16_t port) { this->servers_.push_back(Server{host, port}); }
+  void set_username(const char *username) { this->username_ = username; }
+  void set_password(const char *password) { this->password_ = password; }
+  void set_token(const char *token) { this->token_ = token; }
+  void set_device_id(const char *device_id) { this->device_id_ = device_id; }
+  void set_device_name(const char *name) { this->device_name_ = name; }
+  void set_prefix(const char *prefix) { this->prefix_ = prefix; }
+  void set_heartbeat_interval(uint32_t ms) { this->heartbeat_interval_ms_ = ms; }
+  void set_keepalive(uint32_t ms) { this->keepalive_ms_ = ms; }
+  void set_reconnect_interval(uint32_t min_ms, uint32_t max_ms) {
+    this->reconnect_min_ms_ = min_ms;
+    this->reconnect_max_ms_ = max_ms;
+  }
+  void set_discovery(bool discovery) { this->discovery_ = discovery; }
+  void set_max_payload_size(uint32_t size) { this->max_payload_ = size; }
+  void add_trigger(NatsMessageTrigger *trigger) { this->triggers_.push_back(trigger); }
+
+  /// Queue a PUB. False when not connected or the send buffer has no room.
+  bool publish(const char *subject, const char *payload, size_t len);
+  bool publish(const std::string &subject, const std::string &payload) {
+    return this->publish(subject.c_str(), payload.data(), payload.size());
+  }
+  bool is_connected() const { return this->state_ == State::CONNECTED; }
+
+  void setup() override;
+  void loop() override;
+  void dump_config() override;
+  float get_setup_priority() const override { return setup_priority::AFTER_WIFI; }
+  void on_shutdown() override;
+  bool teardown() override;
+
+  // Controller callbacks (ControllerRegistry): an entity's state changed.
+  // Only a flag is set here; loop() publishes, so a command's reply and its
+  // state message never re-enter the client.
+#define ENTITY_TYPE_(type, singular, plural, count, upper)
+#define ENTITY_CONTROLLER_TYPE_(type, singular, plural, count, upper, callback) \
+  void on_##callback(type *obj) { this->entities_.mark_dirty(obj); }
+#include "esphome/core/entity_types.h"
+#undef ENTITY_TYPE_
+#undef ENTITY_CONTROLLER_TYPE_
+
+  // NatsParserListener
+  void on_info(const char *json, size_t len, bool truncated) override;
+  void on_ping() override;
+  void on_pong() override;
+  void on_err(const char *text, size_t len) override;
+  void on_msg(const NatsMessage &msg) override;
+  void on_msg_dropped(const char *subject, size_t subject_len, size_t size) override;
+
+ protected:
+  struct Server {
+    const char *host;
+    uint16_t port;
+  };
+  enum class State : uint8_t { IDLE, RESOLVING, CONNECTING, WAIT_INFO, WAIT_PONG, CONNECTED };
+  /// Subscription ids; user triggers follow from SID_TRIGGERS.
+  static constexpr uint32_t SID_COMMANDS = 1;
+  static constexpr uint32_t SID_DISCOVERY = 2;
+  static constexpr uint32_t SID_HA_STATUS = 3;
+  static constexpr uint32_t SID_TRIGGERS = 10;
+  /// Room for "PUB <subject> <reply> <size>\r\n" ahead of a payload.
+  static constexpr size_t PUB_HEADER_MAX = 4 + MAX_SUBJECT_LEN + 1 + 12 + 2;
+
+#ifdef USE_HOST
+  void apply_environment_();
+#endif
+  void set_state_(State state);
+  void start_connect_();
+  void poll_connect_();
+  void read_();
+  void flush_();
+  void fail_(const char *why, int err = 0);
+  void on_connected_();
+  void timers_();
+  /// Try to send queued bytes when fewer than len are free. True if len fit.
+  bool make_room_(size_t len);
+  /// Raw protocol text (CONNECT, SUB, PING...). False when it does not fit.
+  bool write_raw_(const char *data, size_t len);
+  /// Builds a JSON payload straight into the send buffer behind a PUB header.
+  template<typename F> bool publish_json_(const char *subject, F &&fill);
+  bool announce_(const char *subject);
+  bool heartbeat_(bool online);
+  void publish_states_();
+  void handle_command_(const NatsMessage &msg);
+  void reply_error_(const char *reply, const char *error);
+  void schedule_announce_();
+  size_t subject_(char *buf, const char *fmt, const char *a = "", const char *b = "");
+
+  std::vector<Server> servers_;
+  std::vector<NatsMessageTrigger *> triggers_;
+  const char *username_{nullptr};
+  const char *password_{nullptr};
+  const char *token_{nullptr};
+  const char *device_id_{""};
+  const char *device_name_{""};
+  const char *prefix_{"home"};
+  uint32_t heartbeat_interval_ms_{60000};
+  uint32_t keepalive_ms_{30000};
+  uint32_t reconnect_min_ms_{1000};
+  uint32_t reconnect_max_ms_{30000};
+  uint32_t max_payload_{4096};
+  bool discovery_{true};
+
+  std::unique_ptr<socket::Socket> sock_;
+  socket::Ipv4Resolve resolve_;
+  NatsParser parser_;
+  NatsEntities entities_;
+  std::unique_ptr<char[]> rx_buf_;
+  std::unique_ptr<char[]> tx_buf_;
+  size_t tx_cap_{0};
+  size_t tx_len_{0};
+
+  State state_{State::IDLE};
+  uint8_t server_index_{0};
+  uint8_t pings_outstanding_{0};
+  bool announce_pending_{false};
+  bool announce_reply_pending_{false};
+  bool shutting_down_{false};
+  bool logged_unreachable_{false};
+  /// millis_64() at setup: the host's clock does not start at boot.
+  uint64_t boot_ms_{0};
+  uint32_t state_since_ms_{0};
+  uint32_t next_attempt_ms_{0};
+  uint32_t backoff_ms_{0};
+  uint32_t last_ping_ms_{0};
+  uint32_t last_heartbeat_ms_{0};
+  uint32_t announce_at_ms_{0};
+
+  char announce_subject_[MAX_SUBJECT_LEN + 1]{};
+  char status_subject_[MAX_SUBJECT_LEN + 1]{};
+  char announce_reply_[MAX_SUBJECT_LEN + 1]{};
+};
+
+/// on_message: fires with the subject and payload of each message on its subject.
+class NatsMessageTrigger : public Trigger<std::string, std::string> {
+ public:
+  explicit NatsMessageTrigger(const char *subject) : subject_(subject) {}
+  const char *get_subject() const { return this->subject_; }
+
+ protected:
+  const char *subject_;
+};
+
+template<typename... Ts> class NatsPublishAction : public Action<Ts...>, public Parented<NatsClient> {
+ public:
+  TEMPLATABLE_VALUE(std::string, subject)
+  TEMPLATABLE_VALUE(std::string, payload)
+
+  void play(const Ts &...x) override {
+    this->parent_->publish(this->subject_.value(x...), this->payload_.value(x...));
+  }
+};
+
+}  // namespace esphome::nats
+
+#endif  // USE_NATS

@@ -1,0 +1,149 @@
+"""Fixtures for the ESPHome component: the pinned ESPHome, the host firmware.
+
+Every tool comes from scripts/setup-esphome (idempotent). A missing tool is a
+test failure naming the fix, never a skip.
+
+    host_firmware_binary   the examples/esphome/host.yaml executable, built once
+                           per session (ESPHome caches in .esphome-build/)
+    host_firmware          factory: start(server_url, device_id=..., prefix=...)
+                           -> HostFirmware, stopped at teardown
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+import os
+from pathlib import Path
+import signal
+import subprocess
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+BUILD_DIR = Path(os.environ.get("NATS_ESPHOME_BUILD_DIR", ROOT / ".esphome-build"))
+EXAMPLES = ROOT / "examples" / "esphome"
+HOST_YAML = EXAMPLES / "host.yaml"
+# The node name of examples/esphome/host.yaml, which is its default device id.
+HOST_DEVICE_ID = "nats-host-demo"
+
+
+def run_tool(args: list[str | Path], timeout: float, **kwargs: object) -> str:
+    """Run a setup/build step; fail the test with its output when it fails."""
+    try:
+        result = subprocess.run(
+            [str(a) for a in args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    except FileNotFoundError as err:
+        pytest.fail(f"{args[0]} not found: {err}")
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{' '.join(map(str, args))} did not finish in {timeout} s")
+    if result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(map(str, args))} failed ({result.returncode}):\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def esphome_bin() -> Path:
+    """The pinned ESPHome, installed by scripts/setup-esphome if missing."""
+    return Path(run_tool([SCRIPTS / "setup-esphome"], timeout=600).strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def host_firmware_binary(esphome_bin: Path) -> Path:
+    """examples/esphome/host.yaml as a Linux executable."""
+    out = run_tool([SCRIPTS / "build-host-firmware", HOST_YAML], timeout=600)
+    return Path(out.strip().splitlines()[-1])
+
+
+@dataclass
+class HostFirmware:
+    """A running host firmware: a NATS Home device in a Linux process."""
+
+    process: subprocess.Popen[bytes]
+    device_id: str
+    prefix: str
+    server_url: str
+    log_path: Path
+    _log: object = field(repr=False, default=None)
+
+    def subject(self, *tokens: str) -> str:
+        """Return a subject of this device: its tokens after P.devices.<id>."""
+        return ".".join([self.prefix, "devices", self.device_id, *tokens])
+
+    @property
+    def announce_subject(self) -> str:
+        """Where this device announces itself."""
+        return f"{self.prefix}.discovery.announce.{self.device_id}"
+
+    @property
+    def status_subject(self) -> str:
+        """Where this device sends heartbeats."""
+        return f"{self.prefix}.devices.{self.device_id}.status"
+
+    def log(self) -> str:
+        """Everything the firmware logged so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 5) -> int:
+        """Clean shutdown (SIGINT): the firmware says goodbye with online:false."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def kill(self) -> None:
+        """Crash: SIGKILL, no goodbye."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+type HostFirmwareFactory = Callable[..., HostFirmware]
+
+
+@pytest.fixture
+def host_firmware(host_firmware_binary: Path, tmp_path: Path) -> Iterator[HostFirmwareFactory]:
+    """Start host firmwares against a server; all are stopped at teardown."""
+    started: list[HostFirmware] = []
+
+    def _start(server_url: str, device_id: str = HOST_DEVICE_ID, prefix: str = "home") -> HostFirmware:
+        server = server_url.removeprefix("nats://")
+        log_path = tmp_path / f"firmware-{device_id}-{len(started)}.log"
+        log = log_path.open("wb")
+        env = {
+            **os.environ,
+            "NATS_SERVER": server,
+            "NATS_DEVICE_ID": device_id,
+            "NATS_PREFIX": prefix,
+            # The host platform keeps preferences under HOME; one per test.
+            "HOME": str(tmp_path),
+        }
+        process = subprocess.Popen(
+            [str(host_firmware_binary)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+        firmware = HostFirmware(process, device_id, prefix, server_url, log_path, log)
+        started.append(firmware)
+        return firmware
+
+    yield _start
+    for firmware in started:
+        firmware.kill()
+        firmware._log.close()  # type: ignore[attr-defined]

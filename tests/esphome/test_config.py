@@ -1,0 +1,120 @@
+"""The example YAMLs and the nats: schema, through ESPHome itself.
+
+Every example passes `esphome config` and `esphome compile --only-generate`;
+invalid nats: blocks are refused with a message that names the problem.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import subprocess
+
+import pytest
+
+from .conftest import BUILD_DIR, EXAMPLES, ROOT
+
+# The first test of a worker may install ESPHome and build: more than the
+# default 120 s on a cold machine. Every wait inside a test has its own limit.
+pytestmark = pytest.mark.timeout(600)
+
+EXAMPLE_YAMLS = sorted(EXAMPLES.glob("*.yaml"))
+COMPONENTS = ROOT / "esphome_components"
+
+
+def esphome(esphome_bin: Path, *args: str | Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ESPHOME_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [str(esphome_bin), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+
+
+def test_all_targets_have_an_example() -> None:
+    assert {p.stem for p in EXAMPLE_YAMLS} >= {"esp32-arduino", "esp32-idf", "esp8266", "host"}
+
+
+@pytest.mark.parametrize("yaml", EXAMPLE_YAMLS, ids=lambda p: p.stem)
+def test_example_config_is_valid(esphome_bin: Path, yaml: Path) -> None:
+    result = esphome(esphome_bin, "config", yaml, data_dir=BUILD_DIR / "data" / f"config-{yaml.stem}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Configuration is valid" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("yaml", EXAMPLE_YAMLS, ids=lambda p: p.stem)
+def test_example_generates_source(esphome_bin: Path, yaml: Path) -> None:
+    data_dir = BUILD_DIR / "data" / f"generate-{yaml.stem}"
+    result = esphome(esphome_bin, "compile", "--only-generate", yaml, data_dir=data_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    main_cpp = next(data_dir.glob("build/*/src/main.cpp"))
+    code = main_cpp.read_text()
+    assert "nats::NatsClient" in code
+    # The client receives entity updates as a registered controller.
+    assert "esphome_controllers()" in code
+
+
+BASE = """
+esphome:
+  name: {name}
+host:
+external_components:
+  - source:
+      type: local
+      path: {components}
+    components: [nats]
+nats:
+{nats}
+"""
+
+
+def check_config(esphome_bin: Path, tmp_path: Path, nats: str, name: str = "node") -> str:
+    yaml = tmp_path / "device.yaml"
+    yaml.write_text(BASE.format(name=name, components=COMPONENTS, nats=nats))
+    result = esphome(esphome_bin, "config", yaml, data_dir=tmp_path / "data")
+    return ("OK\n" if result.returncode == 0 else "") + result.stdout + result.stderr
+
+
+def test_servers_list_and_credentials_are_accepted(esphome_bin: Path, tmp_path: Path) -> None:
+    out = check_config(
+        esphome_bin,
+        tmp_path,
+        "  servers: [nats://10.0.0.1:4223, 10.0.0.2, {host: nats.local, port: 4333}]\n"
+        "  username: node\n  password: secret\n  prefix: site1.home\n"
+        "  on_message:\n    - subject: 'site1.*.x.>'\n      then: []\n",
+    )
+    assert out.startswith("OK"), out[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("nats", "message"),
+    [
+        ("  host: 10.0.0.1\n  device_id: Kitchen.Light", "not a valid NATS Home id"),
+        ("  host: 10.0.0.1\n  prefix: 'home.'", "dot-separated tokens"),
+        ("  discovery: true", "set host: (one server) or servers:"),
+        ("  port: 4222", "port: goes with host:"),
+        ("  host: 10.0.0.1\n  username: a\n  password: b\n  token: t", "token"),
+        ("  host: 10.0.0.1\n  heartbeat_interval: 2h", "heartbeat_interval"),
+        ("  servers: [tls://10.0.0.1:4222]", "only nats:// servers"),
+        (
+            "  host: 10.0.0.1\n  on_message:\n    - subject: 'a.>.b'\n      then: []",
+            "not a valid NATS subscribe subject",
+        ),
+    ],
+    ids=["device_id", "prefix", "no-server", "port-alone", "user-and-token", "heartbeat", "tls", "subject"],
+)
+def test_invalid_config_is_rejected_with_a_reason(
+    esphome_bin: Path, tmp_path: Path, nats: str, message: str
+) -> None:
+    out = check_config(esphome_bin, tmp_path, nats)
+    assert not out.startswith("OK"), out[-3000:]
+    assert message in out, out[-3000:]
+
+
+def test_node_name_is_the_default_device_id(esphome_bin: Path, tmp_path: Path) -> None:
+    out = check_config(esphome_bin, tmp_path, "  host: 10.0.0.1", name="my-node")
+    assert out.startswith("OK"), out[-3000:]
+    assert "device_id: my-node" in out

@@ -1,0 +1,151 @@
+"""End to end: the compiled host firmware, a real nats-server and the integration in Home Assistant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from custom_components.nats.const import DOMAIN
+
+from ..components.nats.conftest import (  # noqa: F401 (fixtures)
+    auto_enable_custom_integrations,
+    config_entry,
+    setup_entry,
+    wait_for,
+)
+from ..nats_server import NatsServer
+from .conftest import HOST_DEVICE_ID, HostFirmwareFactory
+
+pytestmark = pytest.mark.timeout(600)
+
+ENTITIES = {
+    ("sensor", "button_presses"),
+    ("sensor", "temperature"),
+    ("sensor", "operating_mode"),
+    ("binary_sensor", "relay_feedback"),
+    ("switch", "relay"),
+    ("light", "lamp"),
+    ("light", "desk"),
+    ("light", "porch"),
+    ("button", "ring"),
+    ("number", "setpoint"),
+    ("select", "mode"),
+}
+
+
+def _entity_id(hass: HomeAssistant, platform: str, object_id: str) -> str:
+    unique_id = f"{HOST_DEVICE_ID}:{platform}:{object_id}"
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+def _state(hass: HomeAssistant, platform: str, object_id: str) -> Any:
+    return hass.states.get(_entity_id(hass, platform, object_id))
+
+
+def _registered(hass: HomeAssistant, entry: MockConfigEntry) -> set[tuple[str, str]]:
+    entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    return {tuple(e.unique_id.split(":")[1:]) for e in entries}  # type: ignore[misc]
+
+
+async def _call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True)
+
+
+async def _started(
+    hass: HomeAssistant, entry: MockConfigEntry, host_firmware: HostFirmwareFactory, server: NatsServer
+) -> Any:
+    firmware = host_firmware(server.url)
+    await wait_for(hass, lambda: _registered(hass, entry) == ENTITIES, timeout=30)
+    await wait_for(hass, lambda: _state(hass, "select", "mode").state == "comfort", timeout=10)
+    return firmware
+
+
+async def test_firmware_appears_and_obeys(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """Every firmware entity appears with its type; commands change the firmware and come back."""
+    await _started(hass, setup_entry, host_firmware, nats_server)
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, HOST_DEVICE_ID), setup_entry.entry_id)
+    assert device is not None
+    assert device.name == "NATS host demo"
+
+    temperature = _state(hass, "sensor", "temperature")
+    assert temperature.attributes["device_class"] == "temperature"
+    assert temperature.attributes["unit_of_measurement"] == "°C"
+    assert set(_state(hass, "light", "lamp").attributes["supported_color_modes"]) == {"color_temp", "rgb"}
+    assert _state(hass, "light", "desk").attributes["supported_color_modes"] == ["brightness"]
+    assert _state(hass, "light", "porch").attributes["supported_color_modes"] == ["onoff"]
+    setpoint = _state(hass, "number", "setpoint")
+    assert (setpoint.attributes["min"], setpoint.attributes["max"], setpoint.attributes["step"]) == (
+        10,
+        30,
+        0.5,
+    )
+    assert _state(hass, "select", "mode").attributes["options"] == ["eco", "comfort", "away"]
+
+    # switch: the firmware's own feedback sensor follows it
+    await _call(hass, "switch", "turn_on", _entity_id(hass, "switch", "relay"))
+    assert _state(hass, "switch", "relay").state == "on"
+    await wait_for(hass, lambda: _state(hass, "binary_sensor", "relay_feedback").state == "on")
+
+    # lights: brightness, colour and colour temperature
+    await _call(hass, "light", "turn_on", _entity_id(hass, "light", "desk"), brightness=128)
+    desk = _state(hass, "light", "desk")
+    assert (desk.state, desk.attributes["brightness"]) == ("on", 128)
+    await _call(hass, "light", "turn_on", _entity_id(hass, "light", "lamp"), rgb_color=(255, 0, 0))
+    lamp = _state(hass, "light", "lamp")
+    assert (lamp.attributes["color_mode"], lamp.attributes["rgb_color"]) == ("rgb", (255, 0, 0))
+    await _call(hass, "light", "turn_on", _entity_id(hass, "light", "lamp"), color_temp_kelvin=3000)
+    lamp = _state(hass, "light", "lamp")
+    assert lamp.attributes["color_mode"] == "color_temp"
+    assert abs(lamp.attributes["color_temp_kelvin"] - 3000) < 50
+    await _call(hass, "light", "turn_on", _entity_id(hass, "light", "porch"))
+    assert _state(hass, "light", "porch").state == "on"
+
+    # number and select; the firmware's template sensors follow them (state changes it makes itself)
+    await _call(hass, "number", "set_value", _entity_id(hass, "number", "setpoint"), value=25.5)
+    assert float(_state(hass, "number", "setpoint").state) == 25.5
+    await _call(hass, "select", "select_option", _entity_id(hass, "select", "mode"), option="away")
+    assert _state(hass, "select", "mode").state == "away"
+    await wait_for(hass, lambda: _state(hass, "sensor", "temperature").state == "25.5", timeout=10)
+    await wait_for(hass, lambda: _state(hass, "sensor", "operating_mode").state == "mode away", timeout=10)
+
+    # button: the firmware counts presses in a sensor
+    await _call(hass, "button", "press", _entity_id(hass, "button", "ring"))
+    await wait_for(hass, lambda: _state(hass, "sensor", "button_presses").state == "1")
+
+
+async def test_firmware_recovers_and_dies(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """Server restart: the firmware re-announces, HA recovers; killed: unavailable after the window."""
+    firmware = await _started(hass, setup_entry, host_firmware, nats_server)
+    relay = _entity_id(hass, "switch", "relay")
+
+    nats_server.stop()
+    await wait_for(hass, lambda: hass.states.get(relay).state == STATE_UNAVAILABLE)
+    nats_server.start()
+    await wait_for(hass, lambda: hass.states.get(relay).state not in (STATE_UNAVAILABLE, None), timeout=20)
+    await _call(hass, "switch", "turn_on", relay)
+    assert hass.states.get(relay).state == "on"
+
+    firmware.kill()
+    # heartbeat interval 5 s: unavailable after 2.5 intervals, not before 2
+    await wait_for(hass, lambda: hass.states.get(relay).state == "on")
+    loop_time = hass.loop.time()
+    await wait_for(hass, lambda: hass.states.get(relay).state == STATE_UNAVAILABLE, timeout=20)
+    assert hass.loop.time() - loop_time >= 5

@@ -1,0 +1,505 @@
+"""End to end: the host firmware against a real nats-server.
+
+The firmware is examples/esphome/host.yaml; it is checked from Python with
+nats-py and the integration's own protocol validators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+import contextlib
+import json
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+import pytest
+
+from custom_components.nats.protocol.models import DeviceAnnouncement, LightState
+from custom_components.nats.protocol.payloads import (
+    parse_announcement,
+    parse_heartbeat,
+    parse_reply,
+    parse_state,
+)
+
+from ..nats_server import NatsServer, free_port
+from .conftest import HostFirmware, HostFirmwareFactory
+
+# The first test of a worker may install ESPHome and build: more than the
+# default 120 s on a cold machine. Every wait inside a test has its own limit.
+pytestmark = pytest.mark.timeout(600)
+
+EXPECTED_ENTITIES = {
+    ("sensor", "button_presses"),
+    ("sensor", "temperature"),
+    ("sensor", "operating_mode"),
+    ("binary_sensor", "relay_feedback"),
+    ("switch", "relay"),
+    ("light", "lamp"),
+    ("light", "desk"),
+    ("light", "porch"),
+    ("button", "ring"),
+    ("number", "setpoint"),
+    ("select", "mode"),
+}
+
+
+class Recorder:
+    """Every message on the subscribed subjects, awaitable by subject."""
+
+    def __init__(self) -> None:
+        self.messages: list[Msg] = []
+        self._arrived = asyncio.Event()
+
+    async def handler(self, msg: Msg) -> None:
+        """Subscription callback."""
+        self.messages.append(msg)
+        self._arrived.set()
+
+    def mark(self) -> int:
+        """Position to wait from: only messages after it count."""
+        return len(self.messages)
+
+    async def wait_for(
+        self,
+        subject: str,
+        predicate: Callable[[Msg], bool] = lambda _: True,
+        timeout: float = 5.0,
+        since: int = 0,
+    ) -> Msg:
+        """First message on subject (after since) that satisfies predicate."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        index = since
+        while True:
+            while index < len(self.messages):
+                msg = self.messages[index]
+                index += 1
+                if msg.subject == subject and predicate(msg):
+                    return msg
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                seen = sorted({m.subject for m in self.messages[since:]})
+                raise AssertionError(f"nothing matching on {subject} within {timeout} s; saw {seen}")
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+
+
+@pytest.fixture
+async def client(nats_server: NatsServer) -> AsyncIterator[Client]:
+    nc = await nats.connect(nats_server.url, reconnect_time_wait=0.2, max_reconnect_attempts=-1)
+    yield nc
+    await nc.close()
+
+
+@pytest.fixture
+async def bus(client: Client) -> Recorder:
+    recorder = Recorder()
+    await client.subscribe("home.>", cb=recorder.handler)
+    await client.subscribe("demo.>", cb=recorder.handler)
+    await client.flush()
+    return recorder
+
+
+async def start(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder
+) -> tuple[HostFirmware, DeviceAnnouncement]:
+    firmware = host_firmware(nats_server.url)
+    msg = await bus.wait_for(firmware.announce_subject, timeout=10)
+    return firmware, parse_announcement(msg.data, firmware.device_id)
+
+
+def entity(announcement: DeviceAnnouncement, entity_id: str) -> Any:
+    return next(e for e in announcement.entities if e.id == entity_id)
+
+
+async def command(
+    client: Client, firmware: HostFirmware, platform: str, entity_id: str, payload: dict[str, Any]
+) -> Any:
+    msg = await client.request(
+        firmware.subject(platform, entity_id, "command"), json.dumps(payload).encode(), timeout=2
+    )
+    return parse_reply(msg.data)
+
+
+async def test_announces_every_entity_then_states_and_heartbeat(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder
+) -> None:
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+
+    assert announcement.id == firmware.device_id
+    assert announcement.name == "NATS host demo"
+    assert announcement.heartbeat_interval == 5
+    assert {(e.platform, e.id) for e in announcement.entities} == EXPECTED_ENTITIES
+    assert set(entity(announcement, "lamp").color_modes) == {"rgb", "color_temp"}
+    assert entity(announcement, "lamp").min_kelvin == 2700
+    assert entity(announcement, "lamp").max_kelvin == 6500
+    assert entity(announcement, "desk").color_modes == ("brightness",)
+    assert entity(announcement, "porch").color_modes == ("onoff",)
+    assert entity(announcement, "mode").options == ("eco", "comfort", "away")
+    setpoint = entity(announcement, "setpoint")
+    assert (setpoint.min, setpoint.max, setpoint.step, setpoint.unit, setpoint.mode) == (
+        10,
+        30,
+        0.5,
+        "°C",
+        "slider",
+    )
+    temperature = entity(announcement, "temperature")
+    assert (temperature.device_class, temperature.state_class, temperature.unit) == (
+        "temperature",
+        "measurement",
+        "°C",
+    )
+    # A text sensor is a sensor without unit: its state is text.
+    assert entity(announcement, "operating_mode").unit is None
+
+    # Once after the announcement, every entity with a state publishes it.
+    for e in announcement.entities:
+        if e.platform == "button":
+            continue
+        msg = await bus.wait_for(firmware.subject(e.platform, e.id, "state"))
+        parse_state(e, msg.data)
+    assert (
+        parse_state(
+            entity(announcement, "setpoint"),
+            (await bus.wait_for(firmware.subject("number", "setpoint", "state"))).data,
+        )
+        == 21
+    )
+    assert (
+        parse_state(
+            entity(announcement, "mode"),
+            (await bus.wait_for(firmware.subject("select", "mode", "state"))).data,
+        )
+        == "comfort"
+    )
+
+    heartbeat = parse_heartbeat((await bus.wait_for(firmware.status_subject)).data)
+    assert heartbeat.online is True
+    assert heartbeat.interval == 5
+    assert heartbeat.uptime is not None
+    assert heartbeat.uptime < 60
+
+
+async def test_commands_change_the_firmware_and_come_back(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+
+    def state_of(entity_id: str, since: int, expect: Any, timeout: float = 5) -> Any:
+        e = entity(announcement, entity_id)
+        return bus.wait_for(
+            firmware.subject(e.platform, e.id, "state"),
+            lambda m: parse_state(e, m.data) == expect,
+            timeout=timeout,
+            since=since,
+        )
+
+    # switch: the reply carries the new state, the state subject too, and the
+    # template binary sensor that follows the relay changes on its own.
+    mark = bus.mark()
+    reply = await command(client, firmware, "switch", "relay", {"state": "ON"})
+    assert reply.ok
+    assert reply.state == {"state": "ON"}
+    await state_of("relay", mark, "ON")
+    await state_of("relay_feedback", mark, "ON")
+
+    # light: brightness and colour, then colour temperature.
+    mark = bus.mark()
+    reply = await command(
+        client, firmware, "light", "lamp", {"state": "ON", "brightness": 128, "rgb": [0, 0, 255]}
+    )
+    assert reply.ok, reply.error
+    assert reply.state["state"] == "ON"
+    assert reply.state["brightness"] == 128
+    assert reply.state["color_mode"] == "rgb"
+    assert reply.state["rgb"] == [0, 0, 255]
+    await state_of(
+        "lamp", mark, LightState("ON", 128, "rgb", reply.state.get("color_temp_kelvin"), (0, 0, 255))
+    )
+
+    reply = await command(
+        client, firmware, "light", "lamp", {"state": "ON", "color_temp_kelvin": 3000, "transition": 0}
+    )
+    assert reply.ok, reply.error
+    assert reply.state["color_mode"] == "color_temp"
+    assert abs(reply.state["color_temp_kelvin"] - 3000) <= 10
+
+    reply = await command(client, firmware, "light", "desk", {"state": "ON", "brightness": 51})
+    assert reply.ok
+    assert reply.state["brightness"] == 51
+    reply = await command(client, firmware, "light", "porch", {"state": "ON"})
+    assert reply.ok
+    assert reply.state["state"] == "ON"
+
+    # number: applied, and the template sensor that reads it follows.
+    mark = bus.mark()
+    reply = await command(client, firmware, "number", "setpoint", {"value": 25.5})
+    assert reply.ok
+    assert reply.state == {"state": 25.5}
+    await state_of("setpoint", mark, 25.5)
+    await state_of("temperature", mark, 25.5)
+
+    # select, and the text sensor that reads it.
+    mark = bus.mark()
+    reply = await command(client, firmware, "select", "mode", {"option": "eco"})
+    assert reply.ok
+    assert reply.state == {"state": "eco"}
+    await state_of("operating_mode", mark, "mode eco")
+
+    # button: no state of its own; its automation counts presses in a sensor.
+    mark = bus.mark()
+    reply = await command(client, firmware, "button", "ring", {"action": "press"})
+    assert reply.ok
+    assert reply.state is None
+    await state_of("button_presses", mark, 1)
+
+
+@pytest.mark.parametrize(
+    ("platform", "entity_id", "payload", "error"),
+    [
+        ("light", "lamp", {"state": "ON", "brightness": 300}, "brightness"),
+        ("light", "porch", {"state": "ON", "brightness": 10}, "no brightness"),
+        ("light", "desk", {"state": "ON", "rgb": [1, 2, 3]}, "no rgb"),
+        ("number", "setpoint", {"value": 99}, "out of range"),
+        ("select", "mode", {"option": "turbo"}, "unknown option"),
+        ("switch", "relay", {"state": "on"}, "state must be"),
+        ("switch", "relay", {"v": 2, "state": "ON"}, "version"),
+        ("switch", "nonexistent", {"state": "ON"}, "unknown entity"),
+        ("sensor", "temperature", {"state": 1}, "no commands"),
+    ],
+    ids=[
+        "brightness-range",
+        "onoff-brightness",
+        "no-rgb",
+        "number-range",
+        "option",
+        "lowercase",
+        "version",
+        "unknown",
+        "sensor",
+    ],
+)
+async def test_invalid_commands_are_answered_with_an_error(
+    host_firmware: HostFirmwareFactory,
+    nats_server: NatsServer,
+    bus: Recorder,
+    client: Client,
+    platform: str,
+    entity_id: str,
+    payload: dict[str, Any],
+    error: str,
+) -> None:
+    firmware, _ = await start(host_firmware, nats_server, bus)
+    reply = await command(client, firmware, platform, entity_id, payload)
+    assert not reply.ok
+    assert error in (reply.error or "")
+
+
+async def test_malformed_command_payload_is_answered(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    firmware, _ = await start(host_firmware, nats_server, bus)
+    msg = await client.request(firmware.subject("switch", "relay", "command"), b"ON", timeout=2)
+    reply = parse_reply(msg.data)
+    assert not reply.ok
+    assert "JSON" in (reply.error or "")
+
+
+async def test_discovery_request_and_ha_online_reannounce(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    firmware, _ = await start(host_firmware, nats_server, bus)
+
+    reply = await client.request("home.discovery.request", b'{"v":1}', timeout=2)
+    assert parse_announcement(reply.data, firmware.device_id).id == firmware.device_id
+
+    mark = bus.mark()
+    await client.publish("home.ha.status", b'{"v":1,"status":"online"}')
+    await bus.wait_for(firmware.announce_subject, since=mark, timeout=3)
+
+    mark = bus.mark()
+    await client.publish("home.ha.status", b'{"v":1,"status":"offline"}')
+    await asyncio.sleep(1.5)
+    assert not [m for m in bus.messages[mark:] if m.subject == firmware.announce_subject]
+
+
+async def test_on_message_and_publish_action(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    await start(host_firmware, nats_server, bus)
+    await client.publish("demo.echo", b"hello")
+    msg = await bus.wait_for("demo.echoed")
+    assert msg.data == b"echo: hello"
+
+
+async def test_reconnects_and_reannounces_after_server_restart(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    # The firmware may announce before this test's own client has reconnected,
+    # so the server captures announcements in a stream (as a real home does).
+    js = client.jetstream()
+    stream = "ESPHOME_TEST_ANNOUNCE"
+    await js.add_stream(name=stream, subjects=["home.discovery.announce.>"])
+    firmware, _ = await start(host_firmware, nats_server, bus)
+    assert (await js.stream_info(stream)).state.messages == 1
+
+    nats_server.stop()
+    await asyncio.sleep(0.5)
+    nats_server.start()
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while True:
+        if client.is_connected:
+            try:
+                if (await js.stream_info(stream)).state.messages >= 2:
+                    break
+            except (nats.errors.Error, TimeoutError):
+                pass
+        assert loop.time() < deadline, "no announcement after the server restart"
+        await asyncio.sleep(0.1)
+    msg = await js.get_last_msg(stream, firmware.announce_subject)
+    assert msg.data is not None
+    parse_announcement(msg.data, firmware.device_id)
+    # And it is fully back: commands work again.
+    reply = await command(client, firmware, "switch", "relay", {"state": "ON"})
+    assert reply.ok
+
+
+async def test_clean_shutdown_says_offline(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder
+) -> None:
+    firmware, _ = await start(host_firmware, nats_server, bus)
+    await bus.wait_for(firmware.status_subject)
+    mark = bus.mark()
+    assert firmware.stop() == 0
+    msg = await bus.wait_for(
+        firmware.status_subject, lambda m: not parse_heartbeat(m.data).online, since=mark
+    )
+    assert parse_heartbeat(msg.data).online is False
+
+
+async def test_killed_firmware_sends_no_more_heartbeats(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder
+) -> None:
+    firmware, _ = await start(host_firmware, nats_server, bus)
+    first = await bus.wait_for(firmware.status_subject)
+    # Heartbeats keep coming while it runs (interval 5 s) ...
+    await bus.wait_for(firmware.status_subject, lambda m: m is not first, since=bus.mark(), timeout=7)
+    firmware.kill()
+    mark = bus.mark()
+    # ... and stop when it is gone: no goodbye, no heartbeat for over an interval.
+    await asyncio.sleep(6)
+    assert not [m for m in bus.messages[mark:] if m.subject == firmware.status_subject]
+
+
+async def test_fails_over_to_the_next_server(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder
+) -> None:
+    dead = f"127.0.0.1:{free_port()}"
+    firmware = host_firmware(f"{dead},{nats_server.url}")
+    msg = await bus.wait_for(firmware.announce_subject, timeout=10)
+    parse_announcement(msg.data, firmware.device_id)
+    assert f"Cannot connect to {dead}" in firmware.log()
+
+
+class FakeServer:
+    """A scripted NATS server speaking the raw protocol, to check the wire level."""
+
+    def __init__(self) -> None:
+        self.connections: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+        self.server: asyncio.Server | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> FakeServer:
+        """Listen on a free loopback port."""
+
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await self.connections.put((reader, writer))
+
+        self.server = await asyncio.start_server(accept, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Stop listening and close what is still open."""
+        assert self.server is not None
+        self.server.close()
+        while not self.connections.empty():
+            _, writer = self.connections.get_nowait()
+            writer.close()
+
+    async def accept(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The next connection from the firmware, INFO already sent."""
+        reader, writer = await asyncio.wait_for(self.connections.get(), 10)
+        writer.write(b'INFO {"server_id":"fake","version":"2.15.1","headers":true,"max_payload":1048576}\r\n')
+        await writer.drain()
+        return reader, writer
+
+
+async def readline(reader: asyncio.StreamReader) -> str:
+    return (await asyncio.wait_for(reader.readline(), 10)).decode()
+
+
+async def test_wire_handshake_garbage_and_err(host_firmware: HostFirmwareFactory) -> None:
+    async with FakeServer() as server:
+        firmware = host_firmware(f"127.0.0.1:{server.port}")
+
+        reader, writer = await server.accept()
+        op, _, arg = (await readline(reader)).partition(" ")
+        assert op == "CONNECT"
+        options = json.loads(arg)
+        assert options["verbose"] is False
+        assert options["pedantic"] is False
+        assert options["headers"] is True
+        assert options["no_responders"] is True
+        assert options["protocol"] == 1
+        assert options["name"] == firmware.device_id
+        assert await readline(reader) == "PING\r\n"
+        writer.write(b"PONG\r\n")
+        await writer.drain()
+        subs = set()
+        while True:
+            line = await readline(reader)
+            if line.startswith("SUB "):
+                subs.add(line.split()[1])
+            if line.startswith(f"PUB {firmware.announce_subject} "):
+                parse_announcement((await readline(reader)).encode(), firmware.device_id)
+                break
+        assert subs == {
+            firmware.subject("*", "*", "command"),
+            "home.discovery.request",
+            "home.ha.status",
+            "demo.echo",
+        }
+        # A server PING is answered.
+        writer.write(b"PING\r\n")
+        await writer.drain()
+        while (await readline(reader)) != "PONG\r\n":
+            pass
+
+        # Garbage from the server: the firmware drops the connection and comes back.
+        writer.write(b"GARBAGE\r\n")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 10) == b"" or reader.at_eof()
+        writer.close()
+
+        # -ERR is logged; the server closing afterwards is survived as well.
+        reader, writer = await server.accept()
+        assert (await readline(reader)).startswith("CONNECT ")
+        writer.write(b"-ERR 'Authorization Violation'\r\n")
+        await writer.drain()
+        writer.close()
+
+        reader, writer = await server.accept()
+        assert (await readline(reader)).startswith("CONNECT ")
+        writer.close()
+        log = firmware.log()
+        assert "unknown protocol operation" in log
+        assert "Server error: Authorization Violation" in log
