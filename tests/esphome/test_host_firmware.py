@@ -347,6 +347,10 @@ async def test_reconnects_and_reannounces_after_server_restart(
     stream = "ESPHOME_TEST_ANNOUNCE"
     await js.add_stream(name=stream, subjects=["home.discovery.announce.>"])
     firmware, _ = await start(host_firmware, nats_server, bus)
+    # The bus sees the announcement before JetStream has stored it.
+    async with asyncio.timeout(5):
+        while (await js.stream_info(stream)).state.messages < 1:  # noqa: ASYNC110 (polls the server)
+            await asyncio.sleep(0.05)
     assert (await js.stream_info(stream)).state.messages == 1
 
     nats_server.stop()
