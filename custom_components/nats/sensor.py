@@ -13,11 +13,14 @@ from homeassistant.util import dt as dt_util
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
 from .hub import NatsHub
 from .protocol.models import EntityDescription, StateValue
+from .protocol.payloads import is_numeric_sensor
 from .runtime import NatsConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
 PARALLEL_UPDATES = 0
+
+TEXT_DEVICE_CLASSES = (SensorDeviceClass.TIMESTAMP, SensorDeviceClass.DATE)
 
 
 async def async_setup_entry(
@@ -34,25 +37,33 @@ class NatsSensor(NatsEntity, SensorEntity):
         """Describe the sensor."""
         super().__init__(hub, device_id, description)
         device_class = device_class_of(SensorDeviceClass, description, device_id)
-        if device_class is SensorDeviceClass.ENUM:
-            # An enum sensor needs its options up front; the protocol has none.
+        self._numeric = is_numeric_sensor(description)
+        if device_class is SensorDeviceClass.ENUM or (
+            not self._numeric and device_class not in (None, *TEXT_DEVICE_CLASSES)
+        ):
+            # Home Assistant refuses text in a sensor with a numeric device class,
+            # and an enum sensor needs its options up front; the protocol has none.
             _LOGGER.warning(
-                "Device %s: sensor %s cannot use device class 'enum'; shown as text",
+                "Device %s: text sensor %s cannot use device class %r; shown as plain text",
                 device_id,
                 description.id,
+                description.device_class,
             )
             device_class = None
         self._attr_device_class = device_class
-        self._attr_native_unit_of_measurement = description.unit
-        if description.state_class is not None:
-            self._attr_state_class = SensorStateClass(description.state_class)
-        self._attr_suggested_display_precision = description.precision
+        if self._numeric:
+            self._attr_native_unit_of_measurement = description.unit
+            if description.state_class is not None:
+                self._attr_state_class = SensorStateClass(description.state_class)
+            self._attr_suggested_display_precision = description.precision
 
     def apply_state(self, value: StateValue) -> None:
         """Store a number or text; timestamps and dates arrive as ISO 8601 text."""
         self._attr_native_value = self._convert(value)
 
     def _convert(self, value: StateValue) -> str | int | float | datetime | date | None:
+        if isinstance(value, (int, float)) and self.device_class is SensorDeviceClass.TIMESTAMP:
+            return dt_util.utc_from_timestamp(value)
         if value is None or isinstance(value, (int, float)):
             return value
         if not isinstance(value, str):

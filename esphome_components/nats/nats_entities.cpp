@@ -70,20 +70,6 @@ int precision_of(sensor::Sensor *s) {
   return d < 0 ? 0 : (d > 10 ? 10 : d);
 }
 
-// docs/protocol.md: unit, state_class or a numeric device class make a sensor
-// numeric. An ESPHome sensor with none of them is sent as text, formatted
-// with its accuracy, because the protocol would otherwise read it as text.
-// Decided from exactly what the announcement carries, so that the controller
-// reaches the same verdict.
-bool sensor_is_numeric(sensor::Sensor *s) {
-  StringRef unit = s->get_unit_of_measurement_ref();
-  if ((!unit.empty() && unit.size() <= 32) || state_class_name(s->get_state_class()) != nullptr)
-    return true;
-  char buf[MAX_DEVICE_CLASS_LENGTH];
-  const char *dc = s->get_device_class_to(buf);
-  return is_device_class(dc) && std::strcmp(dc, "enum") != 0 && std::strcmp(dc, "date") != 0 &&
-         std::strcmp(dc, "timestamp") != 0;
-}
 #endif
 
 #ifdef USE_LIGHT
@@ -318,10 +304,11 @@ void NatsEntities::write_entities(JsonWriter &w) const {
           w.key("state_class");
           w.value(sc);
         }
-        if (sensor_is_numeric(s)) {
-          w.key("precision");
-          w.value(precision_of(s));
-        }
+        // An ESPHome sensor is always a number, with or without a unit.
+        w.key("numeric");
+        w.value(true);
+        w.key("precision");
+        w.value(precision_of(s));
         break;
       }
 #endif
@@ -420,12 +407,8 @@ void NatsEntities::write_state(const EntityEntry &entry, JsonWriter &w) const {
       auto *s = static_cast<sensor::Sensor *>(obj);
       if (!s->has_state() || std::isnan(s->state)) {
         w.value_null();
-      } else if (sensor_is_numeric(s)) {
-        w.value_number(s->state, precision_of(s));
       } else {
-        char text[40];
-        int n = std::snprintf(text, sizeof(text), "%.*f", precision_of(s), s->state);
-        w.value(text, n > 0 && static_cast<size_t>(n) < sizeof(text) ? n : 0);
+        w.value_number(s->state, precision_of(s));
       }
       break;
     }

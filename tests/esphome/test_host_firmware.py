@@ -155,8 +155,12 @@ async def test_announces_every_entity_then_states_and_heartbeat(
         "measurement",
         "°C",
     )
-    # A text sensor is a sensor without unit: its state is text.
+    # ESPHome sensors are numbers whatever their unit; a text sensor is text.
+    assert all(
+        e.numeric for e in announcement.entities if e.platform == "sensor" and e.id != "operating_mode"
+    )
     assert entity(announcement, "operating_mode").unit is None
+    assert entity(announcement, "operating_mode").numeric is None
 
     # Once after the announcement, every entity with a state publishes it.
     for e in announcement.entities:

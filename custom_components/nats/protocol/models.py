@@ -21,6 +21,7 @@ class EntityDescription:
     # sensor
     state_class: str | None = None
     precision: int | None = None
+    numeric: bool | None = None
     # light
     color_modes: tuple[str, ...] = ()
     min_kelvin: int = 2000

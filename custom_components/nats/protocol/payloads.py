@@ -100,6 +100,8 @@ def parse_heartbeat(raw: bytes) -> Heartbeat:
 
 def is_numeric_sensor(entity: EntityDescription) -> bool:
     """Return whether a sensor's state must be a number (docs/protocol.md)."""
+    if entity.numeric is not None:
+        return entity.numeric
     return (
         entity.unit is not None
         or entity.state_class is not None

@@ -110,6 +110,7 @@ ENTITY_SCHEMAS: Final[dict[str, Validator]] = {
             vol.Optional("unit"): vol.Any(None, _string(32)),
             vol.Optional("state_class"): vol.Any(None, "measurement", "total", "total_increasing"),
             vol.Optional("precision"): vol.Any(None, vol.All(_integer, vol.Range(0, 10))),
+            vol.Optional("numeric"): vol.Any(None, bool),
         }
     ),
     "binary_sensor": _entity_schema({}),

@@ -36,7 +36,40 @@ async def test_enum_sensor_shown_as_text(
     device = await device_factory("lab", [{"platform": "sensor", "id": "phase", "device_class": "enum"}])
     await device.set_state("phase", "waxing")
     await wait_for(hass, lambda: state_of(hass, "sensor.lab_phase")() == "waxing")
-    assert "cannot use device class 'enum'" in caplog.text
+    assert "text sensor phase cannot use device class 'enum'" in caplog.text
+
+
+async def test_numeric_flag(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """numeric: true makes a unitless sensor numeric; numeric: false keeps a unit-less text sensor."""
+    device = await device_factory(
+        "lab",
+        [
+            {"platform": "sensor", "id": "count", "numeric": True},
+            {
+                "platform": "sensor",
+                "id": "code",
+                "unit": "x",
+                "device_class": "temperature",
+                "numeric": False,
+            },
+            {"platform": "sensor", "id": "boot", "device_class": "timestamp", "numeric": True},
+        ],
+    )
+    await device.set_state("count", 3)
+    await device.set_state("code", "A7")
+    await device.set_state("boot", 1767225600)
+    await wait_for(hass, lambda: state_of(hass, "sensor.lab_boot")() not in (None, STATE_UNKNOWN))
+    assert hass.states.get("sensor.lab_count").attributes.get("state_class") is None
+    assert state_of(hass, "sensor.lab_count")() == "3"
+    code = hass.states.get("sensor.lab_code")
+    assert (code.state, code.attributes.get("unit_of_measurement")) == ("A7", None)
+    assert "text sensor code cannot use device class 'temperature'" in caplog.text
+    assert state_of(hass, "sensor.lab_boot")() == "2026-01-01T00:00:00+00:00"
 
 
 @pytest.mark.parametrize(
