@@ -1,0 +1,97 @@
+// libFuzzer target for the firmware's untrusted inputs: bytes from the server
+// (the NATS parser, fed in chunks of varying size) and command payloads from
+// the network (the JSON command reader, per platform). Sanitizers catch memory
+// errors; the checks below catch results that break the parser's contract.
+
+#include <cstdlib>
+#include <cstring>
+
+#include "nats_parser.h"
+#include "nats_protocol.h"
+
+using namespace esphome::nats;
+
+namespace {
+
+constexpr size_t BUFFER_SIZE = 256;
+char buffer[BUFFER_SIZE];
+
+void check(bool condition) {
+  if (!condition)
+    std::abort();
+}
+
+bool inside(const char *p, size_t len) { return len == 0 || (p >= buffer && p + len <= buffer + BUFFER_SIZE); }
+
+struct Checker final : NatsParserListener {
+  void on_info(const char *json, size_t len, bool) override { check(inside(json, len)); }
+  void on_ping() override {}
+  void on_pong() override {}
+  void on_err(const char *text, size_t len) override { check(inside(text, len)); }
+  void on_msg(const NatsMessage &msg) override {
+    check(msg.subject_len > 0 && inside(msg.subject, msg.subject_len));
+    check(inside(msg.reply, msg.reply_len));
+    check(inside(msg.headers, msg.headers_len));
+    check(inside(msg.payload, msg.payload_len));
+  }
+  void on_msg_dropped(const char *subject, size_t subject_len, size_t) override {
+    check(inside(subject, subject_len));
+  }
+};
+
+void fuzz_parser(const uint8_t *data, size_t size, size_t chunk) {
+  NatsParser parser;
+  parser.set_buffer(buffer, BUFFER_SIZE);
+  Checker checker;
+  for (size_t pos = 0; pos < size; pos += chunk) {
+    size_t n = size - pos < chunk ? size - pos : chunk;
+    if (!parser.feed(data + pos, n, checker)) {
+      check(parser.error() != nullptr);
+      parser.reset();
+    }
+  }
+}
+
+void fuzz_command(Platform platform, const uint8_t *data, size_t size) {
+  Command command;
+  const char *error = nullptr;
+  if (!parse_command(platform, reinterpret_cast<const char *>(data), size, command, error)) {
+    check(error != nullptr && std::strlen(error) <= MAX_ERROR_LEN);
+    return;
+  }
+  if (command.has_color_temp_kelvin)
+    check(command.color_temp_kelvin >= MIN_KELVIN && command.color_temp_kelvin <= MAX_KELVIN);
+  if (command.has_option)
+    check(std::strlen(command.option) >= 1 && std::strlen(command.option) <= MAX_OPTION_LEN);
+}
+
+void fuzz_tokens(const uint8_t *data, size_t size) {
+  char token[MAX_TOKEN_LEN + 1];
+  size_t len = sanitize_token(reinterpret_cast<const char *>(data), size, token, sizeof(token));
+  check(len <= MAX_TOKEN_LEN);
+  if (len > 0)
+    check(is_valid_token(token, len));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size == 0)
+    return 0;
+  // The first byte picks the target, so one corpus serves all of them.
+  uint8_t selector = data[0];
+  data++;
+  size--;
+  switch (selector % 3) {
+    case 0:
+      fuzz_parser(data, size, 1 + (selector / 3) % 64);
+      break;
+    case 1:
+      fuzz_command(static_cast<Platform>((selector / 3) % 7), data, size);
+      break;
+    default:
+      fuzz_tokens(data, size);
+      break;
+  }
+  return 0;
+}
