@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -47,8 +47,8 @@ class Discovery:
         if previous == device:
             return
         ir.async_delete_issue(self._hub.hass, DOMAIN, unsupported_version_issue_id(device.id))
-        self.devices[device.id] = device
         self._update_device_registry(device)
+        self.devices[device.id] = device
         await self._async_apply_entities(device, previous)
 
     def forget(self, device_id: str) -> None:
@@ -56,18 +56,28 @@ class Discovery:
         self.devices.pop(device_id, None)
 
     def _update_device_registry(self, device: DeviceAnnouncement) -> None:
-        connections = {(dr.CONNECTION_NETWORK_MAC, device.mac)} if device.mac else set()
-        dr.async_get(self._hub.hass).async_get_or_create(
-            config_entry_id=self._hub.entry.entry_id,
-            identifiers={(DOMAIN, device.id)},
-            connections=connections,
-            name=device.name,
-            manufacturer=device.manufacturer,
-            model=device.model,
-            sw_version=device.sw_version,
-            hw_version=device.hw_version,
-            suggested_area=device.suggested_area,
-        )
+        registry = dr.async_get(self._hub.hass)
+        info: dict[str, Any] = {
+            "config_entry_id": self._hub.entry.entry_id,
+            "identifiers": {(DOMAIN, device.id)},
+            "name": device.name,
+            "manufacturer": device.manufacturer,
+            "model": device.model,
+            "sw_version": device.sw_version,
+            "hw_version": device.hw_version,
+            "suggested_area": device.suggested_area,
+        }
+        if device.mac:
+            try:
+                registry.async_get_or_create(**info, connections={(dr.CONNECTION_NETWORK_MAC, device.mac)})
+            except (dr.DeviceInfoError, dr.DeviceCollisionError):
+                # Cloned firmware or a lying device: keep the device, not the MAC.
+                _LOGGER.warning(
+                    "Device %s: MAC %s already belongs to another device; ignoring it", device.id, device.mac
+                )
+            else:
+                return
+        registry.async_get_or_create(**info)
 
     async def _async_apply_entities(
         self, device: DeviceAnnouncement, previous: DeviceAnnouncement | None

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
+READ_ONLY_PLATFORMS = frozenset({"sensor", "binary_sensor"})
+
 
 def entity_unique_id(device_id: str, platform: str, entity_id: str) -> str:
     """Return the stable unique id of an announced entity (':' is never in a token)."""
@@ -66,7 +68,10 @@ class NatsEntity(Entity):
         self._attr_icon = description.icon
         self._attr_entity_registry_enabled_default = description.enabled_by_default
         if description.category is not None:
-            self._attr_entity_category = EntityCategory(description.category)
+            category = EntityCategory(description.category)
+            if category is EntityCategory.CONFIG and description.platform in READ_ONLY_PLATFORMS:
+                category = EntityCategory.DIAGNOSTIC  # Home Assistant refuses config on these
+            self._attr_entity_category = category
 
     @property
     def available(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import asdict
 import logging
@@ -42,6 +42,22 @@ _LOGGER = logging.getLogger(__name__)
 
 type EntityKey = tuple[str, str]
 """(platform, entity id) within one device."""
+
+
+def _guarded(handler: Callable[[Msg], Awaitable[None]]) -> Callable[[Msg], Awaitable[None]]:
+    """Log whatever a handler did not expect with the message's subject.
+
+    nats-py would hand it to error_cb without the subject; one bad message
+    must never stop a subscription or go unnoticed.
+    """
+
+    async def _handle(msg: Msg) -> None:
+        try:
+            await handler(msg)
+        except Exception:
+            _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
+
+    return _handle
 
 
 class NatsHub:
@@ -106,10 +122,10 @@ class NatsHub:
         """
         assert self.client is not None
         subjects = self.subjects
-        await self.client.subscribe(subjects.announce, cb=self._on_announce)
-        await self.client.subscribe(subjects.announce_any, cb=self._on_announce)
-        await self.client.subscribe(subjects.status_any, cb=self._on_status)
-        await self.client.subscribe(subjects.state_any, cb=self._on_state)
+        await self.client.subscribe(subjects.announce, cb=_guarded(self._on_announce))
+        await self.client.subscribe(subjects.announce_any, cb=_guarded(self._on_announce))
+        await self.client.subscribe(subjects.status_any, cb=_guarded(self._on_status))
+        await self.client.subscribe(subjects.state_any, cb=_guarded(self._on_state))
         self.entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )

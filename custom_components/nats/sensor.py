@@ -30,6 +30,23 @@ async def async_setup_entry(
     async_setup_platform_entities(entry, "sensor", async_add_entities, NatsSensor)
 
 
+def _compatible(device_class: SensorDeviceClass, description: EntityDescription, numeric: bool) -> bool:
+    """Return whether Home Assistant accepts the device class for this sensor.
+
+    It refuses text in a numeric device class, a unit or state class on a
+    timestamp or date, and an enum without options (the protocol has none).
+    """
+    if device_class is SensorDeviceClass.ENUM:
+        return False
+    if not numeric:
+        return device_class in TEXT_DEVICE_CLASSES
+    if device_class is SensorDeviceClass.DATE:
+        return False
+    if device_class is SensorDeviceClass.TIMESTAMP:
+        return description.unit is None and description.state_class is None
+    return True
+
+
 class NatsSensor(NatsEntity, SensorEntity):
     """A sensor; its state was validated against its announcement."""
 
@@ -38,14 +55,11 @@ class NatsSensor(NatsEntity, SensorEntity):
         super().__init__(hub, device_id, description)
         device_class = device_class_of(SensorDeviceClass, description, device_id)
         self._numeric = is_numeric_sensor(description)
-        if device_class is SensorDeviceClass.ENUM or (
-            not self._numeric and device_class not in (None, *TEXT_DEVICE_CLASSES)
-        ):
-            # Home Assistant refuses text in a sensor with a numeric device class,
-            # and an enum sensor needs its options up front; the protocol has none.
+        if device_class is not None and not _compatible(device_class, description, self._numeric):
             _LOGGER.warning(
-                "Device %s: text sensor %s cannot use device class %r; shown as plain text",
+                "Device %s: %s sensor %s cannot use device class %r; shown without it",
                 device_id,
+                "numeric" if self._numeric else "text",
                 description.id,
                 description.device_class,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 import json
+import re
 from typing import Any, Final
 
 import probatio as vol
@@ -25,6 +26,7 @@ from .schemas import (
 
 MAX_ANNOUNCEMENT_BYTES: Final = 64 * 1024
 MAX_PAYLOAD_BYTES: Final = 16 * 1024
+_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 
 _ENTITY_FIELDS: Final = frozenset(EntityDescription.__dataclass_fields__)
 _DEVICE_INFO_FIELDS: Final = (
@@ -47,6 +49,13 @@ def decode_json(raw: bytes, limit: int = MAX_PAYLOAD_BYTES) -> dict[str, Any]:
         raise ProtocolError(f"invalid JSON: {err}") from None
     if not isinstance(data, dict):
         raise ProtocolError("payload is not a JSON object")
+    if _SURROGATE_ESCAPE.search(raw) is not None:
+        # A \ud800-style escape may leave a lone surrogate: not Unicode text,
+        # which Home Assistant can neither store nor serialise.
+        try:
+            json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise ProtocolError("string with a lone surrogate escape is not Unicode text") from None
     return data
 
 

@@ -29,7 +29,11 @@ def number(value: Any) -> float | int:
     """Accept JSON numbers only (bools are ints in Python, NaN is not JSON)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise vol.Invalid("expected a number")
-    if not math.isfinite(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        finite = False
+    if not finite:
         raise vol.Invalid("expected a finite number")
     result: float | int = value
     return result
