@@ -243,7 +243,8 @@ template<typename Sink> bool decode_string(const char *p, size_t len, Sink sink)
         uint32_t cp = 0;
         for (int i = 0; i < 4; i++)
           cp = (cp << 4) | static_cast<uint32_t>(hex_value(*p++));
-        // A surrogate pair is joined; a lone surrogate becomes U+FFFD.
+        // A surrogate pair is joined; a lone surrogate is not Unicode text
+        // (docs/protocol.md), so the string does not decode.
         if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
           uint32_t lo = 0;
           for (int i = 2; i < 6; i++)
@@ -254,7 +255,7 @@ template<typename Sink> bool decode_string(const char *p, size_t len, Sink sink)
           }
         }
         if (cp >= 0xD800 && cp <= 0xDFFF)
-          cp = 0xFFFD;
+          return false;
         char utf8[4];
         size_t n;
         if (cp < 0x80) {
