@@ -27,6 +27,20 @@ EXAMPLES = ROOT / "examples" / "esphome"
 HOST_YAML = EXAMPLES / "host.yaml"
 # The node name of examples/esphome/host.yaml, which is its default device id.
 HOST_DEVICE_ID = "nats-host-demo"
+# (platform, entity id) of everything examples/esphome/host.yaml announces.
+HOST_ENTITIES = {
+    ("sensor", "button_presses"),
+    ("sensor", "temperature"),
+    ("sensor", "operating_mode"),
+    ("binary_sensor", "relay_feedback"),
+    ("switch", "relay"),
+    ("light", "lamp"),
+    ("light", "desk"),
+    ("light", "porch"),
+    ("button", "ring"),
+    ("number", "setpoint"),
+    ("select", "mode"),
+}
 
 
 def run_tool(args: list[str | Path], timeout: float, **kwargs: object) -> str:

@@ -20,23 +20,9 @@ from ..components.nats.conftest import (  # noqa: F401 (fixtures)
     wait_for,
 )
 from ..nats_server import NatsServer
-from .conftest import HOST_DEVICE_ID, HostFirmwareFactory
+from .conftest import HOST_DEVICE_ID, HOST_ENTITIES, HostFirmwareFactory
 
 pytestmark = pytest.mark.timeout(600)
-
-ENTITIES = {
-    ("sensor", "button_presses"),
-    ("sensor", "temperature"),
-    ("sensor", "operating_mode"),
-    ("binary_sensor", "relay_feedback"),
-    ("switch", "relay"),
-    ("light", "lamp"),
-    ("light", "desk"),
-    ("light", "porch"),
-    ("button", "ring"),
-    ("number", "setpoint"),
-    ("select", "mode"),
-}
 
 
 def _entity_id(hass: HomeAssistant, platform: str, object_id: str) -> str:
@@ -63,7 +49,7 @@ async def _started(
     hass: HomeAssistant, entry: MockConfigEntry, host_firmware: HostFirmwareFactory, server: NatsServer
 ) -> Any:
     firmware = host_firmware(server.url)
-    await wait_for(hass, lambda: _registered(hass, entry) == ENTITIES, timeout=30)
+    await wait_for(hass, lambda: _registered(hass, entry) == HOST_ENTITIES, timeout=30)
     await wait_for(hass, lambda: _state(hass, "select", "mode").state == "comfort", timeout=10)
     return firmware
 

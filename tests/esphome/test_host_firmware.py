@@ -26,25 +26,11 @@ from custom_components.nats.protocol.payloads import (
 )
 
 from ..nats_server import NatsServer, free_port
-from .conftest import HostFirmware, HostFirmwareFactory
+from .conftest import HOST_ENTITIES, HostFirmware, HostFirmwareFactory
 
 # The first test of a worker may install ESPHome and build: more than the
 # default 120 s on a cold machine. Every wait inside a test has its own limit.
 pytestmark = pytest.mark.timeout(600)
-
-EXPECTED_ENTITIES = {
-    ("sensor", "button_presses"),
-    ("sensor", "temperature"),
-    ("sensor", "operating_mode"),
-    ("binary_sensor", "relay_feedback"),
-    ("switch", "relay"),
-    ("light", "lamp"),
-    ("light", "desk"),
-    ("light", "porch"),
-    ("button", "ring"),
-    ("number", "setpoint"),
-    ("select", "mode"),
-}
 
 
 class Recorder:
@@ -134,7 +120,7 @@ async def test_announces_every_entity_then_states_and_heartbeat(
     assert announcement.id == firmware.device_id
     assert announcement.name == "NATS host demo"
     assert announcement.heartbeat_interval == 5
-    assert {(e.platform, e.id) for e in announcement.entities} == EXPECTED_ENTITIES
+    assert {(e.platform, e.id) for e in announcement.entities} == HOST_ENTITIES
     assert set(entity(announcement, "lamp").color_modes) == {"rgb", "color_temp"}
     assert entity(announcement, "lamp").min_kelvin == 2700
     assert entity(announcement, "lamp").max_kelvin == 6500
