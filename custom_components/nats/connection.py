@@ -149,9 +149,11 @@ async def async_open(
     Once connected, the client reconnects forever on its own.
     """
     seen: list[BaseException] = []
+    connecting = True
 
     async def _record(err: Exception) -> None:
-        seen.append(err)
+        if connecting:
+            seen.append(err)
         if error_cb is not None:
             await error_cb(err)
 
@@ -182,5 +184,7 @@ async def async_open(
         with contextlib.suppress(Exception):
             await client.close()
         raise ConnectionFailedError(reason, detail) from err
+    connecting = False
+    seen.clear()
     client.options["max_reconnect_attempts"] = -1
     return client

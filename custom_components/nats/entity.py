@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from enum import StrEnum
 import logging
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 READ_ONLY_PLATFORMS = frozenset({"sensor", "binary_sensor"})
+MIN_WRITE_INTERVAL = 0.05
+"""Seconds between state writes of one entity during a burst (20 writes/s)."""
 
 
 def entity_unique_id(device_id: str, platform: str, entity_id: str) -> str:
@@ -62,6 +65,8 @@ class NatsEntity(Entity):
         self.device_id = device_id
         self.description = description
         self.key = (description.platform, description.id)
+        self._last_write = 0.0
+        self._trailing_write: asyncio.TimerHandle | None = None
         self._attr_unique_id = entity_unique_id(device_id, description.platform, description.id)
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_id)})
         self._attr_name = description.name
@@ -81,14 +86,38 @@ class NatsEntity(Entity):
     async def async_added_to_hass(self) -> None:
         """Start receiving states, beginning with the last one known."""
         self.async_on_remove(self._hub.register_entity(self))
+        self.async_on_remove(self._cancel_trailing_write)
         if (value := self._hub.last_state(self.device_id, self.key)) is not None:
             self.apply_state(value)
 
     @callback
     def handle_state(self, value: StateValue) -> None:
-        """Apply a state from the device and write it."""
+        """Apply a state from the device and write it, at most every MIN_WRITE_INTERVAL.
+
+        A state after a quiet spell is written at once; a burst from a
+        flooding device is coalesced into one trailing write of its latest
+        state, so recorder, frontend and automations are not flooded too.
+        """
         self.apply_state(value)
+        if self._trailing_write is not None:
+            return
+        wait = self._last_write + MIN_WRITE_INTERVAL - self.hass.loop.time()
+        if wait <= 0:
+            self._write_now()
+        else:
+            self._trailing_write = self.hass.loop.call_later(wait, self._write_now)
+
+    @callback
+    def _write_now(self) -> None:
+        self._cancel_trailing_write()
+        self._last_write = self.hass.loop.time()
         self.async_write_ha_state()
+
+    @callback
+    def _cancel_trailing_write(self) -> None:
+        if self._trailing_write is not None:
+            self._trailing_write.cancel()
+            self._trailing_write = None
 
     def apply_state(self, value: StateValue) -> None:
         """Store a validated state in the entity's attributes."""
@@ -110,7 +139,9 @@ class NatsEntity(Entity):
             )
             return
         self._hub.store_state(self.device_id, self.key, value)
-        self.handle_state(value)
+        # The confirmed state is in hass.states when the action returns.
+        self.apply_state(value)
+        self._write_now()
 
 
 def async_setup_platform_entities(

@@ -28,6 +28,7 @@ from .const import (
     DOMAIN,
 )
 from .discovery import Discovery
+from .early_states import EarlyStates
 from .protocol import PROTOCOL_VERSION
 from .protocol.errors import ProtocolError
 from .protocol.models import DeviceAnnouncement, EntityDescription, LightState, Reply, StateValue
@@ -75,6 +76,7 @@ class NatsHub:
         self._descriptions: dict[str, dict[EntityKey, EntityDescription]] = {}
         self._states: dict[str, dict[EntityKey, StateValue]] = {}
         self._entities: dict[str, dict[EntityKey, NatsEntity]] = {}
+        self._early_states = EarlyStates()
         self._reauth_started = False
 
     @property
@@ -191,11 +193,23 @@ class NatsHub:
         self._states.setdefault(device_id, {})[key] = value
 
     def set_descriptions(self, device_id: str, descriptions: dict[EntityKey, EntityDescription]) -> None:
-        """Replace the entities a device announced, dropping states of removed ones."""
+        """Replace the entities a device announced, dropping states of removed ones.
+
+        States that arrived before the announcement are applied now, before
+        the entities are added, so they start with them.
+        """
         self._descriptions[device_id] = descriptions
         states = self._states.get(device_id)
         if states:
             self._states[device_id] = {k: v for k, v in states.items() if k in descriptions}
+        for key, raw in self._early_states.take(device_id).items():
+            if (description := descriptions.get(key)) is None:
+                continue
+            try:
+                self.store_state(device_id, key, parse_state(description, raw))
+            except ProtocolError as err:
+                subject = self.subjects.entity(device_id, key[0], key[1], "state")
+                _LOGGER.warning("Ignoring state on %s: %s", subject, err)
 
     async def async_remove_entity(self, device_id: str, key: EntityKey) -> None:
         """Remove a live entity object (its registry entry is left alone)."""
@@ -281,7 +295,8 @@ class NatsHub:
         key = (parsed.platform, parsed.entity_id)
         description = self._descriptions.get(device_id, {}).get(key)
         if description is None:
-            _LOGGER.debug("Ignoring state on %s: entity was not announced", msg.subject)
+            _LOGGER.debug("Keeping state on %s until its entity is announced", msg.subject)
+            self._early_states.add(device_id, key, msg.data)
             return
         self.availability.heard(device_id)
         try:
@@ -302,7 +317,10 @@ class NatsHub:
                 _LOGGER.error("NATS server refused the credentials: %s", err)
                 self.entry.async_start_reauth(self.hass)
             return
-        _LOGGER.debug("NATS client error: %s", err)
+        if isinstance(err, (nats.errors.Error, OSError, TimeoutError)):
+            _LOGGER.debug("NATS client error: %s", err)
+        else:
+            _LOGGER.warning("Unexpected error in the NATS client", exc_info=err)
 
     async def _on_disconnected(self) -> None:
         if not self.connected or self.client is None:

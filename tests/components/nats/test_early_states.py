@@ -1,0 +1,74 @@
+"""States that arrive before their announcement are kept, bounded, and applied."""
+
+from __future__ import annotations
+
+import json
+
+import nats
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.core import HomeAssistant
+
+from custom_components.nats import early_states
+from custom_components.nats.early_states import EarlyStates
+
+from ...nats_server import NatsServer
+from .conftest import state_of, wait_for
+
+
+async def test_state_before_announcement(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: NatsServer
+) -> None:
+    """A device's state published just before its announcement is not lost."""
+    client = await nats.connect(nats_server.url)
+    await client.publish("home.devices.early.switch.relay.state", b'{"state": "ON"}')
+    await client.publish("home.devices.early.sensor.level.state", b'{"state": "high"}')  # invalid: numeric
+    await client.flush()
+    await hass.async_block_till_done()
+    await client.publish(
+        "home.discovery.announce.early",
+        json.dumps(
+            {
+                "v": 1,
+                "id": "early",
+                "name": "Early",
+                "entities": [
+                    {"platform": "switch", "id": "relay"},
+                    {"platform": "sensor", "id": "level", "unit": "%"},
+                ],
+            }
+        ).encode(),
+    )
+    await client.flush()
+    await wait_for(hass, lambda: state_of(hass, "switch.early_relay")() == "on")
+    assert state_of(hass, "sensor.early_level")() == "unknown"
+    await client.close()
+
+
+def test_bounded_by_count() -> None:
+    """When full, the device heard from longest ago is dropped first."""
+    states = EarlyStates()
+    for device in range(early_states.MAX_STATES + 10):
+        states.add(f"d{device}", ("switch", "relay"), b'{"state":"ON"}')
+    assert states.take("d0") == {}
+    assert states.take(f"d{early_states.MAX_STATES + 9}") == {("switch", "relay"): b'{"state":"ON"}'}
+
+
+def test_bounded_by_bytes() -> None:
+    """A flood of large states cannot grow memory past the byte limit."""
+    states = EarlyStates()
+    big = b"x" * (64 * 1024)
+    for device in range(200):
+        states.add(f"d{device}", ("sensor", "blob"), big)
+    kept = sum(len(states.take(f"d{device}")) for device in range(200))
+    assert kept * len(big) <= early_states.MAX_BYTES
+    assert kept > 0
+
+
+def test_latest_state_wins() -> None:
+    """Only the newest state of an entity is kept."""
+    states = EarlyStates()
+    states.add("d", ("switch", "relay"), b"1")
+    states.add("d", ("switch", "relay"), b"2")
+    assert states.take("d") == {("switch", "relay"): b"2"}
+    assert states.take("d") == {}

@@ -1,0 +1,1 @@
+"""Fault injection: server restarts, floods and slow consumers against the running integration."""

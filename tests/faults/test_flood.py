@@ -1,0 +1,160 @@
+"""One misbehaving device floods states; the others must still be served within a bound.
+
+What bounds the damage (measured here, see the printout):
+
+* every state of every device goes through ONE nats-py subscription
+  (`P.devices.*.*.*.state`) and ONE task in the hub, in arrival order, so a
+  calm device's state waits behind the flood messages already queued ahead of
+  it: its latency is (queued flood messages) x (per-message cost of the hub);
+* the hub's per-message cost for a valid state is a JSON parse, a schema check
+  and an HA state write; nats-py's per-subscription pending limits
+  (512 Ki messages / 128 MiB by default) are far above a 50k flood, so nothing
+  is dropped and nothing bounds the queue but the flood's own length;
+* command replies arrive on nats-py's response subscription (futures, not the
+  state queue), so commands only suffer the event loop time the flood eats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import time
+
+import nats
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+
+from ..conftest import DeviceFactory
+from ..fuzz.harness import Watch, drain, until
+from ..fuzz.strategies import LONG_RUN
+from ..nats_server import NatsServer
+
+FLOOD = 200_000 if LONG_RUN else 50_000
+STATE_BOUND = 10.0
+"""Seconds within which the calm device's state must show up during the flood."""
+COMMAND_BOUND = 2.0
+"""Seconds within which a command to the calm device must be confirmed during the flood."""
+
+
+@dataclass
+class FloodResult:
+    """What the calm device saw during a flood."""
+
+    published: float
+    handled: float
+    state_latency: float
+    command_latency: float
+    noisy_writes: int
+    calm_after: int
+
+    def __str__(self) -> str:
+        """Summarise the measurements."""
+        return (
+            f"flood of {FLOOD} states published in {self.published:.2f} s, all handled after "
+            f"{self.handled:.2f} s ({FLOOD / self.handled:.0f}/s), {self.noisy_writes} state writes of the "
+            f"flooding entity; calm device: state after {self.state_latency:.2f} s (behind "
+            f"{self.calm_after} flood writes), command confirmed after {self.command_latency:.2f} s"
+        )
+
+
+async def _flood(
+    hass: HomeAssistant,
+    watch: Watch,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    nats_server: NatsServer,
+) -> FloodResult:
+    hub = setup_entry.runtime_data.hub
+    noisy_writes: list[float] = []
+    calm_after: list[int] = []
+
+    @callback
+    def _count(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"] == "sensor.noisy_level":
+            noisy_writes.append(0)
+        elif event.data["entity_id"] == "sensor.calm_temp":
+            calm_after.append(len(noisy_writes))
+
+    await device_factory(
+        "noisy", [{"platform": "sensor", "id": "level", "unit": "%"}], heartbeat_interval=600
+    )
+    calm = await device_factory(
+        "calm",
+        [
+            {"platform": "sensor", "id": "temp", "unit": "°C"},
+            {"platform": "number", "id": "dial", "min": 0, "max": 10**6},
+        ],
+        heartbeat_interval=600,
+    )
+    flooder = await nats.connect(nats_server.url, pending_size=64 * 1024 * 1024)
+    try:
+        await drain(hass, watch, calm.nc, flooder)
+        assert hass.states.get("sensor.calm_temp") is not None
+        assert hass.states.get("sensor.noisy_level") is not None
+        unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _count)
+
+        subject = "home.devices.noisy.sensor.level.state"
+        payloads = [f'{{"state":{i}}}'.encode() for i in range(FLOOD)]
+        flood_started = time.monotonic()
+        for payload in payloads:
+            await flooder.publish(subject, payload)
+        await flooder.flush(timeout=60)
+        published = time.monotonic() - flood_started
+
+        # The calm device speaks right behind the flood.
+        state_sent = time.monotonic()
+        await calm.set_state("temp", 21.5)
+        command_sent = time.monotonic()
+        await hass.services.async_call(
+            "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: "number.calm_dial", ATTR_VALUE: 7}, blocking=True
+        )
+        command_latency = time.monotonic() - command_sent
+        await until(lambda: hass.states.get("sensor.calm_temp").state == "21.5", 60, poll=0.005)
+        state_latency = time.monotonic() - state_sent
+        await until(lambda: hass.states.get("sensor.noisy_level").state == str(FLOOD - 1), 60, poll=0.01)
+        handled = time.monotonic() - flood_started
+        unsubscribe()
+    finally:
+        await flooder.close()
+    assert calm.commands[-1] == ("dial", {"value": 7})
+    assert hass.states.get("number.calm_dial").state == "7"
+    assert hub.connected, "the server must not have cut Home Assistant off as a slow consumer"
+    return FloodResult(
+        published,
+        handled,
+        state_latency,
+        command_latency,
+        len(noisy_writes),
+        calm_after[-1] if calm_after else -1,
+    )
+
+
+async def test_flood_does_not_starve_other_devices(
+    hass: HomeAssistant,
+    watch: Watch,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    nats_server: NatsServer,
+) -> None:
+    """A 50k-message state flood from one device; another's states and commands still get through."""
+    result = await _flood(hass, watch, setup_entry, device_factory, nats_server)
+    print(f"\n{result}; nats-py client errors: {len(watch.client_errors)}")  # noqa: T201
+    assert result.command_latency < COMMAND_BOUND
+    assert result.state_latency < STATE_BOUND
+    watch.assert_clean("flood")
+
+
+async def test_flooding_entity_is_coalesced(
+    hass: HomeAssistant,
+    watch: Watch,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    nats_server: NatsServer,
+) -> None:
+    """A flooding entity's states are coalesced: far fewer HA writes than messages, the last one kept."""
+    result = await _flood(hass, watch, setup_entry, device_factory, nats_server)
+    print(f"\n{result}")  # noqa: T201
+    assert hass.states.get("sensor.noisy_level").state == str(FLOOD - 1)
+    assert result.noisy_writes <= FLOOD // 10

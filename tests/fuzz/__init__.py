@@ -1,0 +1,1 @@
+"""Property-based fuzzing of the protocol layer and of the running integration."""

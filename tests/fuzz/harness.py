@@ -1,0 +1,203 @@
+"""Watching the running integration: escaped exceptions, loop errors, ERROR logs, processed input.
+
+nats-py hands an exception raised by a subscription callback to the client's
+error_cb, which the hub logs at DEBUG only, so without this watch such a crash
+would pass unnoticed. The watch wraps the hub's message handlers (before the
+entry is set up) to record every exception leaving them, with its subject.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+import logging
+import traceback
+from typing import Any
+import uuid
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+import pytest
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from custom_components.nats.const import DOMAIN
+from custom_components.nats.entity import MIN_WRITE_INTERVAL
+from custom_components.nats.hub import NatsHub
+
+HANDLERS = ("_on_announce", "_on_status", "_on_state")
+SENTINEL = b"drain:"
+SENTINEL_SUBJECTS = (
+    "{p}.discovery.announce",
+    "{p}.discovery.announce.zzdrain",
+    "{p}.devices.zzdrain.status",
+    "{p}.devices.zzdrain.switch.zzdrain.state",
+)
+"""One subject per subscription of the hub; no device 'zzdrain' ever announces."""
+
+
+@dataclass
+class Watch:
+    """What went wrong inside Home Assistant while a test ran."""
+
+    caplog: pytest.LogCaptureFixture
+    escaped: list[tuple[str, BaseException]] = field(default_factory=list)
+    handled: int = 0
+    """Messages the hub's handlers have finished (with or without an exception)."""
+    sentinels: set[tuple[str, bytes]] = field(default_factory=set)
+    """Drain markers the hub's handlers have finished, as (subject, payload)."""
+    client_errors: list[BaseException] = field(default_factory=list)
+    loop_errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def error_logs(self) -> list[str]:
+        """ERROR or worse log lines from any logger."""
+        return [
+            f"{record.name}: {record.getMessage()[:500]}"
+            for record in self.caplog.records
+            if record.levelno >= logging.ERROR
+        ]
+
+    def problems(self) -> list[str]:
+        """Everything that must not happen, as readable lines."""
+        lines = [
+            f"escaped from handler on {subject[:200]!r}: "
+            + "".join(traceback.format_exception(err, limit=-4))[-1500:]
+            for subject, err in self.escaped
+        ]
+        lines += [
+            f"loop exception: {context.get('message')} {context.get('exception')!r}"
+            for context in self.loop_errors
+        ]
+        lines += [f"ERROR log: {line}" for line in self.error_logs()]
+        return lines
+
+    def assert_clean(self, what: str = "") -> None:
+        """Fail with every problem seen so far."""
+        problems = self.problems()
+        assert not problems, f"{what}: {len(problems)} problem(s):\n" + "\n".join(problems[:20])
+
+    def forget_logs(self) -> None:
+        """Drop captured log records (keeps memory flat in long runs)."""
+        self.caplog.clear()
+
+
+def _recording(name: str, watch: Watch) -> Callable[[NatsHub, Msg], Awaitable[None]]:
+    original = getattr(NatsHub, name)
+
+    async def _handler(self: NatsHub, msg: Msg) -> None:
+        try:
+            await original(self, msg)
+        except Exception as err:
+            watch.escaped.append((msg.subject, err))
+            raise
+        finally:
+            watch.handled += 1
+            if msg.data.startswith(SENTINEL):
+                watch.sentinels.add((msg.subject, msg.data))
+
+    return _handler
+
+
+@pytest.fixture
+def watch(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> Iterator[Watch]:
+    """Record exceptions leaving the hub's handlers, loop exceptions and ERROR logs.
+
+    Request it before `setup_entry`, so the hub subscribes the wrapped handlers.
+    (A plain fixture: an async one between `hass` and `setup_entry` upsets the
+    harness' teardown order.)
+    """
+    seen = Watch(caplog)
+    for name in HANDLERS:
+        monkeypatch.setattr(NatsHub, name, _recording(name, seen))
+    original_on_error = NatsHub._on_error
+
+    async def _on_error(self: NatsHub, err: Exception) -> None:
+        seen.client_errors.append(err)
+        await original_on_error(self, err)
+
+    monkeypatch.setattr(NatsHub, "_on_error", _on_error)
+    loop = hass.loop
+    previous = loop.get_exception_handler()
+
+    def _loop_handler(the_loop: Any, context: dict[str, Any]) -> None:
+        seen.loop_errors.append(context)
+        if previous is not None:
+            previous(the_loop, context)
+        else:
+            the_loop.default_exception_handler(context)
+
+    loop.set_exception_handler(_loop_handler)
+    yield seen
+    loop.set_exception_handler(previous)
+
+
+async def drain(hass: HomeAssistant, watch: Watch, *publishers: Client) -> None:
+    """Return once the hub has handled everything the publishers sent so far.
+
+    NATS keeps each publisher's messages in order per subscriber, and nats-py
+    runs each subscription's callbacks in order; so once the hub has handled a
+    marker sent by every publisher on every one of its subscriptions, it has
+    handled everything those publishers sent before. (A flush of the hub's
+    own connection plus joining its queues is not enough: it raced.)
+    """
+    expected = set()
+    for publisher in publishers:
+        nonce = SENTINEL + uuid.uuid4().hex.encode()
+        for template in SENTINEL_SUBJECTS:
+            subject = template.format(p="home")
+            await publisher.publish(subject, nonce)
+            expected.add((subject, nonce))
+        await publisher.flush(timeout=30)
+    await until(lambda: expected <= watch.sentinels, 60, poll=0.002)
+    watch.sentinels -= expected
+    # A burst's last state is written once the entity's write interval is over.
+    await asyncio.sleep(MIN_WRITE_INTERVAL * 1.5)
+    await hass.async_block_till_done()
+
+
+def registry_snapshot(hass: HomeAssistant, entry_id: str) -> tuple[set[str], set[str]]:
+    """Return (device ids, entity unique ids) the entry has in the registries."""
+    devices = {
+        ident
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+        for domain, ident in device.identifiers
+        if domain == DOMAIN
+    }
+    entities = {
+        entity.unique_id for entity in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    }
+    return devices, entities
+
+
+def unserializable(hass: HomeAssistant, entry_id: str) -> list[str]:
+    """Return what the recorder and the websocket API could not serialise (states, registries)."""
+    bad = [
+        f"device {device.identifiers}"
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+        if device.json_repr is None
+    ]
+    for entity in er.async_entries_for_config_entry(er.async_get(hass), entry_id):
+        if entity.display_json_repr is None:
+            bad.append(f"entity registry entry {entity.entity_id}")
+        state = hass.states.get(entity.entity_id)
+        if state is None:
+            continue
+        try:
+            state.as_dict_json  # noqa: B018 (the property serialises)
+            state.as_compressed_state_json  # noqa: B018
+        except (TypeError, ValueError) as err:
+            bad.append(f"state of {entity.entity_id}: {err}")
+    return bad
+
+
+async def until(predicate: Callable[[], object], timeout: float, poll: float = 0.02) -> None:
+    """Wait until predicate() is true (without HA's block_till_done, which a busy loop would stretch)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            if predicate():
+                return
+            await asyncio.sleep(poll)
