@@ -1,0 +1,141 @@
+"""Many NATS Home devices in one process (one connection), separate from Home Assistant.
+
+Answers `P.discovery.request` and `P.ha.status` online the way the Device class
+does (announcement, then every known state, after a random 0-jitter s delay).
+Reads commands on stdin, one JSON per line, answers one JSON line on stdout:
+  {"cmd": "run", "rate": R, "seconds": S}  or  {"cmd": "run", "rate": R, "count": N}
+  -> {"sent": n, "t_first": monotonic, "t_last": monotonic, "achieved_rate": r}
+  {"cmd": "quit"}
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+
+from fleet_common import Pacer, cold_state, device_id, entities
+import nats
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--prefix", default="home")
+    parser.add_argument("--profile", choices=["cold", "ingest"], required=True)
+    parser.add_argument("--devices", type=int, required=True)
+    parser.add_argument("--entities", type=int, default=1)
+    parser.add_argument("--jitter", type=float, default=1.0)
+    args = parser.parse_args()
+    loop = asyncio.get_running_loop()
+    loop.set_debug(False)
+    nc = await nats.connect(args.url, name="bench fleet", pending_size=64 * 1024 * 1024)
+    p = args.prefix
+    ents = entities(args.profile, args.entities)
+    devices = []
+    for i in range(args.devices):
+        dev = device_id(args.profile, i)
+        announcement = json.dumps(
+            {
+                "v": 1,
+                "id": dev,
+                "name": dev,
+                "manufacturer": "bench",
+                "model": "sim",
+                "heartbeat_interval": 3600,
+                "entities": ents,
+            }
+        ).encode()
+        states = []
+        if args.profile == "cold":
+            states = [
+                (
+                    f"{p}.devices.{dev}.{e['platform']}.{e['id']}.state",
+                    json.dumps({"state": cold_state(e, i)}).encode(),
+                )
+                for e in ents
+            ]
+        devices.append((dev, announcement, states))
+    state_subjects = [f"{p}.devices.{dev}.sensor.v.state" for dev, _, _ in devices]
+    counters = [0] * len(devices)
+
+    async def announce(index: int, reply: str | None, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        dev, announcement, states = devices[index]
+        await nc.publish(f"{p}.discovery.announce.{dev}", announcement)
+        if reply:
+            await nc.publish(reply, announcement)
+        for subject, payload in states:
+            await nc.publish(subject, payload)
+        if args.profile == "ingest" and counters[index]:
+            await nc.publish(state_subjects[index], b'{"state":%d}' % counters[index])
+
+    tasks: set[asyncio.Task[None]] = set()
+
+    def announce_all(reply: str | None) -> None:
+        for index in range(len(devices)):
+            task = loop.create_task(announce(index, reply, random.uniform(0, args.jitter)))  # noqa: S311
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    async def on_request(msg) -> None:
+        announce_all(msg.reply or None)
+
+    async def on_ha_status(msg) -> None:
+        if b'"online"' in msg.data:
+            announce_all(None)
+
+    await nc.subscribe(f"{p}.discovery.request", cb=on_request)
+    await nc.subscribe(f"{p}.ha.status", cb=on_ha_status)
+    for index in range(len(devices)):  # devices announce when they connect
+        await announce(index, None, 0)
+    await nc.flush()
+    print(json.dumps({"ready": True}), flush=True)
+
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    n_dev = len(devices)
+    cursor = 0
+    while line := await reader.readline():
+        cmd = json.loads(line)
+        if cmd["cmd"] == "quit":
+            break
+        rate = float(cmd["rate"])
+        total = int(cmd["count"]) if "count" in cmd else int(rate * float(cmd["seconds"]))
+        sent = 0
+        t_first = time.monotonic()
+        pacer = Pacer(rate, t_first)
+        while sent < total:
+            due = min(pacer.due(time.monotonic()) + 1, total)
+            while sent < due:
+                index = cursor % n_dev
+                cursor += 1
+                counters[index] += 1
+                await nc.publish(state_subjects[index], b'{"state":%d}' % counters[index])
+                sent += 1
+            if sent < total:
+                await asyncio.sleep(0.002)
+        t_last = time.monotonic()
+        await nc.flush()
+        elapsed = max(t_last - t_first, 1e-9)
+        print(
+            json.dumps(
+                {
+                    "sent": sent,
+                    "t_first": t_first,
+                    "t_last": t_last,
+                    "achieved_rate": sent / elapsed,
+                    "last": counters,
+                }
+            ),
+            flush=True,
+        )
+    await nc.drain()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,480 @@
+"""The benchmark jobs, run on Home Assistant's own event loop (debug mode off)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import gc
+import json
+import os
+import sys
+import time
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.discovery import async_load_platform
+
+from .cpuload import CpuMeter, rss_bytes
+
+LOADED = 0.3
+"""Foreign CPU (cores) above which a measurement is repeated (round trip) or flagged."""
+
+
+def _entry(
+    domain: str, data: dict[str, Any], options: dict[str, Any], version: int, minor: int
+) -> ConfigEntry:
+    return ConfigEntry(
+        data=data,
+        discovery_keys=MappingProxyType({}),
+        domain=domain,
+        minor_version=minor,
+        options=options,
+        source=SOURCE_USER,
+        subentries_data=None,
+        title=f"bench {domain}",
+        unique_id=None,
+        version=version,
+    )
+
+
+def nats_entry(job: dict[str, Any]) -> ConfigEntry:
+    return _entry("nats", {"servers": [job["nats_url"]], "prefix": "home", "auth_method": "none"}, {}, 1, 1)
+
+
+def mqtt_entry(job: dict[str, Any]) -> ConfigEntry:
+    return _entry(
+        "mqtt",
+        {"broker": "127.0.0.1", "port": job["mqtt_port"]},
+        {"discovery": True, "discovery_prefix": "homeassistant"},
+        2,
+        1,
+    )
+
+
+async def _wait(pred: Callable[[], Any], timeout: float, what: str, step: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        if value := pred():
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(step)
+
+
+async def _meter(hass: HomeAssistant, meter: CpuMeter, start: bool) -> dict[str, float] | None:
+    if start:
+        await hass.async_add_executor_job(meter.start)
+        return None
+    return await hass.async_add_executor_job(meter.stop)
+
+
+def _debug_off(hass: HomeAssistant) -> bool:
+    hass.loop.set_debug(False)
+    return hass.loop.get_debug()
+
+
+async def _spawn(job: dict[str, Any], script: str, *args: str) -> asyncio.subprocess.Process:
+    proc = await asyncio.create_subprocess_exec(
+        job["python"],
+        os.path.join(job["bench_dir"], "devices", script),
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=64 * 1024 * 1024,
+    )
+    line = await asyncio.wait_for(proc.stdout.readline(), 300)
+    if not line:
+        raise RuntimeError(f"{script} exited before it was ready")
+    return proc
+
+
+async def _ask(proc: asyncio.subprocess.Process, cmd: dict[str, Any], timeout: float = 600) -> dict[str, Any]:
+    proc.stdin.write((json.dumps(cmd) + "\n").encode())
+    await proc.stdin.drain()
+    line = await asyncio.wait_for(proc.stdout.readline(), timeout)
+    return json.loads(line)
+
+
+async def _quit(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        try:
+            proc.stdin.write(b'{"cmd": "quit"}\n')
+            await proc.stdin.drain()
+            await asyncio.wait_for(proc.wait(), 10)
+        except (TimeoutError, ConnectionError):
+            proc.kill()
+
+
+def _profiler(job: dict[str, Any], phase: str):
+    """cProfile of the event-loop thread around one phase, if the job asks for it."""
+    if phase not in job.get("profile", ()):
+        return None
+    import cProfile  # noqa: PLC0415
+
+    return cProfile.Profile()
+
+
+def _dump(job: dict[str, Any], phase: str, prof: Any) -> None:
+    if prof is not None:
+        prof.dump_stats(os.path.join(job["workdir"], f"profile-{phase}.pstats"))
+
+
+# ---------------------------------------------------------------- round trip
+
+
+async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
+    debug = _debug_off(hass)
+    meter = CpuMeter(job["root_pid"])
+    await hass.config_entries.async_add(nats_entry(job))
+    await hass.config_entries.async_add(mqtt_entry(job))
+    await async_load_platform(hass, "switch", "nats_bench", {}, {})
+    registry = er.async_get(hass)
+
+    def entity(platform: str, unique_id: str) -> Callable[[], str | None]:
+        def _find() -> str | None:
+            eid = registry.async_get_entity_id("switch", platform, unique_id)
+            state = hass.states.get(eid) if eid else None
+            return eid if state is not None and state.state in ("on", "off") else None
+
+        return _find
+
+    ids = {
+        "nats": await _wait(entity("nats", "benchsw:switch:relay"), 30, "the NATS switch"),
+        "mqtt": await _wait(entity("mqtt", "bench_mqtt_relay"), 30, "the MQTT switch"),
+        "memory": await _wait(entity("nats_bench", "bench_memory_switch"), 30, "the memory switch"),
+    }
+    # The first NATS state arrives with the announcement; make sure it is on/off.
+    await asyncio.sleep(1)
+
+    waiter: dict[str, Any] = {"eid": None, "want": None, "fut": None}
+
+    @callback
+    def _on_change(event: Event) -> None:
+        data = event.data
+        if data["entity_id"] != waiter["eid"]:
+            return
+        new = data["new_state"]
+        fut = waiter["fut"]
+        if new is not None and new.state == waiter["want"] and fut is not None and not fut.done():
+            fut.set_result(time.perf_counter())
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _on_change)
+    loop = hass.loop
+
+    async def commands(eid: str, n: int) -> tuple[list[float], int]:
+        latencies: list[float] = []
+        failures = 0
+        for _ in range(n):
+            current = hass.states.get(eid).state
+            want = "off" if current == "on" else "on"
+            waiter.update(eid=eid, want=want, fut=loop.create_future())
+            t0 = time.perf_counter()
+            try:
+                await hass.services.async_call("switch", f"turn_{want}", {"entity_id": eid}, blocking=True)
+                t_return = time.perf_counter()
+                t_state = await asyncio.wait_for(waiter["fut"], 5)
+            except Exception:  # noqa: BLE001
+                failures += 1
+                await asyncio.sleep(0.1)
+                continue
+            latencies.append(max(t_return, t_state) - t0)
+        return latencies, failures
+
+    async def raw(n: int) -> tuple[list[float], int]:
+        proc = await asyncio.create_subprocess_exec(
+            job["python"],
+            os.path.join(job["bench_dir"], "devices", "raw_rr.py"),
+            "--url",
+            job["nats_url"],
+            "--subject",
+            "home.devices.benchsw.switch.relay.command",
+            "--n",
+            str(n),
+            "--warmup",
+            str(job["warmup"]),
+            stdout=asyncio.subprocess.PIPE,
+            limit=64 * 1024 * 1024,
+        )
+        out, _ = await proc.communicate()
+        data = json.loads(out)
+        return data["latencies"], 0
+
+    sides: dict[str, Callable[[int], Any]] = {
+        "nats": lambda n: commands(ids["nats"], n),
+        "mqtt": lambda n: commands(ids["mqtt"], n),
+        "memory": lambda n: commands(ids["memory"], n),
+        "raw_nats": raw,
+    }
+    rounds: list[dict[str, Any]] = []
+    for r in range(job["rounds"]):
+        this_round: dict[str, Any] = {}
+        for side, run in sides.items():
+            for attempt in range(3):
+                if side != "raw_nats":
+                    await run(job["warmup"])
+                prof = _profiler(job, f"roundtrip-{side}") if r == 0 else None
+                await _meter(hass, meter, True)
+                if prof:
+                    prof.enable()
+                latencies, failures = await run(job["n"])
+                if prof:
+                    prof.disable()
+                cpu = await _meter(hass, meter, False)
+                _dump(job, f"roundtrip-{side}", prof)
+                this_round[side] = {
+                    "latencies": latencies,
+                    "failures": failures,
+                    "cpu": cpu,
+                    "attempt": attempt + 1,
+                }
+                if cpu["foreign_cores"] <= LOADED:
+                    break
+        rounds.append(this_round)
+    return {"kind": "roundtrip", "loop_debug": debug, "rounds": rounds, "ha_rss": rss_bytes()}
+
+
+# ---------------------------------------------------------------- ingest
+
+
+async def ingest(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
+    debug = _debug_off(hass)
+    meter = CpuMeter(job["root_pid"])
+    n_dev = job["devices"]
+    fleets = {
+        "nats": await _spawn(
+            job,
+            "nats_fleet.py",
+            "--url",
+            job["nats_url"],
+            "--profile",
+            "ingest",
+            "--devices",
+            str(n_dev),
+            "--jitter",
+            "1.0",
+        ),
+        "mqtt": await _spawn(
+            job,
+            "mqtt_fleet.py",
+            "--port",
+            str(job["mqtt_port"]),
+            "--profile",
+            "ingest",
+            "--devices",
+            str(n_dev),
+        ),
+    }
+    await hass.config_entries.async_add(nats_entry(job))
+    await hass.config_entries.async_add(mqtt_entry(job))
+    registry = er.async_get(hass)
+    unique = {
+        "nats": [f"ing{i:04d}:sensor:v" for i in range(n_dev)],
+        "mqtt": [f"ing{i:04d}_v" for i in range(n_dev)],
+    }
+    ids: dict[str, frozenset[str]] = {}
+    ordered: dict[str, list[str]] = {}
+    for side in ("nats", "mqtt"):
+
+        def _all(side: str = side) -> list[str] | None:
+            found = [registry.async_get_entity_id("sensor", side, u) for u in unique[side]]
+            if None in found or any(hass.states.get(e) is None for e in found):
+                return None
+            return found
+
+        ordered[side] = await _wait(_all, 120, f"{n_dev} {side} sensors", 0.25)
+        ids[side] = frozenset(ordered[side])
+    counter = {"ids": frozenset(), "seen": 0, "first": 0.0, "last": 0.0}
+
+    @callback
+    def _on_change(event: Event) -> None:
+        if event.data["entity_id"] in counter["ids"]:
+            if not counter["seen"]:
+                counter["first"] = time.monotonic()
+            counter["seen"] += 1
+            counter["last"] = time.monotonic()
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _on_change)
+
+    async def run(side: str, cmd: dict[str, Any], drain_cap: float) -> dict[str, Any]:
+        counter.update(ids=ids[side], seen=0, first=0.0, last=0.0)
+        prof = _profiler(job, f"ingest-{side}") if "count" in cmd else None
+        await _meter(hass, meter, True)
+        if prof:
+            prof.enable()
+        sent = await _ask(fleets[side], {"cmd": "run", **cmd})
+        deadline = time.monotonic() + drain_cap
+        seen_before, quiet_since = -1, time.monotonic()
+        while counter["seen"] < sent["sent"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if counter["seen"] != seen_before:
+                seen_before, quiet_since = counter["seen"], time.monotonic()
+            elif time.monotonic() - quiet_since > 3:
+                break
+        if prof:
+            prof.disable()
+        cpu = await _meter(hass, meter, False)
+        _dump(job, f"ingest-{side}", prof)
+        seen = counter["seen"]
+        lag = counter["last"] - sent["t_last"] if seen else None
+
+        def _wrong(value: int, eid: str) -> bool:
+            state = hass.states.get(eid)
+            try:
+                return value != 0 and float(state.state) != value
+            except (AttributeError, ValueError):
+                return True
+
+        # Final-state check: every entity shows the last value sent to it (a transport
+        # or integration that coalesces bursts can pass this with seen < sent).
+        wrong_final = sum(_wrong(v, e) for v, e in zip(sent["last"], ordered[side], strict=True))
+        span = counter["last"] - sent["t_first"] if seen else None
+        result = {
+            "side": side,
+            **cmd,
+            "sent": sent["sent"],
+            "seen": seen,
+            "dropped": sent["sent"] - seen,
+            "achieved_rate": sent["achieved_rate"],
+            "lag_s": lag,
+            "processed_rate": seen / span if span else None,
+            "cpu": cpu,
+            "wrong_final": wrong_final,
+        }
+        result["pass"] = result["dropped"] == 0 and lag is not None and lag < 1.0
+        await asyncio.sleep(1)
+        return result
+
+    saturation: list[dict[str, Any]] = []
+    for _ in range(job["sat_rounds"]):
+        for side in ("nats", "mqtt"):
+            saturation.append(await run(side, {"rate": 1e9, "count": job["sat_count"]}, 120))  # noqa: PERF401
+    ladders: dict[str, list[dict[str, Any]]] = {}
+    for side in ("nats", "mqtt"):
+        rates = sorted(s["processed_rate"] for s in saturation if s["side"] == side and s["processed_rate"])
+        ceiling = rates[len(rates) // 2]
+        ladders[side] = []
+        for fraction in job["fractions"]:
+            rate = round(ceiling * fraction, -2)
+            step = await run(side, {"rate": rate, "seconds": job["seconds"]}, 60)
+            step["fraction"] = fraction
+            ladders[side].append(step)
+            if step["pass"]:
+                break
+    for proc in fleets.values():
+        await _quit(proc)
+    return {
+        "kind": "ingest",
+        "loop_debug": debug,
+        "devices": n_dev,
+        "saturation": saturation,
+        "ladders": ladders,
+        "ha_rss": rss_bytes(),
+    }
+
+
+# ---------------------------------------------------------------- cold start and memory
+
+
+async def coldstart(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
+    debug = _debug_off(hass)
+    meter = CpuMeter(job["root_pid"])
+    side, n_dev, per = job["side"], job["devices"], job["entities"]
+    if side == "nats":
+        fleet = await _spawn(
+            job,
+            "nats_fleet.py",
+            "--url",
+            job["nats_url"],
+            "--profile",
+            "cold",
+            "--devices",
+            str(n_dev),
+            "--entities",
+            str(per),
+            "--jitter",
+            "1.0",
+        )
+    else:
+        fleet = await _spawn(
+            job,
+            "mqtt_fleet.py",
+            "--port",
+            str(job["mqtt_port"]),
+            "--profile",
+            "cold",
+            "--devices",
+            str(n_dev),
+            "--entities",
+            str(per),
+        )
+    expected = n_dev * per
+    ready: set[str] = set()
+    marks = {"first": 0.0, "last": 0.0}
+
+    @callback
+    def _on_change(event: Event) -> None:
+        eid = event.data["entity_id"]
+        new = event.data["new_state"]
+        if new is None or eid in ready or not eid.split(".", 1)[1].startswith("cold"):
+            return
+        if new.state not in ("unknown", "unavailable"):
+            ready.add(eid)
+            now = time.monotonic()
+            marks["first"] = marks["first"] or now
+            marks["last"] = now
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _on_change)
+    await asyncio.sleep(2)
+    gc.collect()
+    rss0 = rss_bytes()
+    entry = nats_entry(job) if side == "nats" else mqtt_entry(job)
+    prof = _profiler(job, f"coldstart-{side}")
+    await _meter(hass, meter, True)
+    if prof:
+        prof.enable()
+    t0 = time.monotonic()
+    await hass.config_entries.async_add(entry)
+    t_setup = time.monotonic()
+    timed_out = False
+    try:
+        await _wait(lambda: len(ready) >= expected, job["timeout"], f"{expected} entities", 0.01)
+    except TimeoutError:
+        timed_out = True
+    if prof:
+        prof.disable()
+    cpu = await _meter(hass, meter, False)
+    _dump(job, f"coldstart-{side}", prof)
+    present = [e for e in hass.states.async_entity_ids() if e.split(".", 1)[1].startswith("cold")]
+    missing = sorted(e for e in present if e not in ready)
+    missing_states = {e: hass.states.get(e).state for e in missing[:40]}
+    await asyncio.sleep(2)
+    gc.collect()
+    rss1 = rss_bytes()
+    await _quit(fleet)
+    return {
+        "kind": "coldstart",
+        "loop_debug": debug,
+        "side": side,
+        "devices": n_dev,
+        "entities": expected,
+        "ready": len(ready),
+        "timed_out": timed_out,
+        "setup_s": t_setup - t0,
+        "first_s": marks["first"] - t0 if marks["first"] else None,
+        "all_s": marks["last"] - t0 if not timed_out else None,
+        "last_ready_s": marks["last"] - t0 if marks["last"] else None,
+        "rss_before": rss0,
+        "rss_after": rss1,
+        "cpu": cpu,
+        "present": len(present),
+        "missing": len(missing),
+        "missing_sample": missing_states,
+        "python": sys.version.split()[0],
+    }
+
+
+JOBS = {"roundtrip": roundtrip, "ingest": ingest, "coldstart": coldstart}

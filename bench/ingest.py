@@ -1,0 +1,159 @@
+"""State ingest: 1,000 devices (one simulator process per transport) publishing state changes.
+
+For each transport: the processed rate at saturation (a burst of --sat-count
+updates as fast as the simulator can send; updates seen / time from the first
+send to the last one seen; several rounds), then a descending ladder of
+sustained rates (fractions of that ceiling, each held --seconds >= 20 s) until
+one passes: every update seen by HA's state machine (state_changed events of
+the 1,000 entities), the last one < 1 s after the last send.
+
+    uv run python bench/ingest.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from common import Bench, load_note, plt, png, save, spread
+
+LABEL = {"nats": "NATS Home", "mqtt": "HA MQTT + Mosquitto"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="shorter runs (8 s: not a verdict), 2 rounds")
+    parser.add_argument("--devices", type=int, default=1000)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--sat-count", type=int)
+    parser.add_argument("--sat-rounds", type=int)
+    parser.add_argument("--profile", action="store_true", help="cProfile the event loop during saturation")
+    parser.add_argument("--saturation-only", action="store_true", help="skip the sustained-rate ladder")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    seconds = args.seconds or (8 if args.quick else 20)
+    sat_count = args.sat_count or (20000 if args.quick else 40000)
+    sat_rounds = args.sat_rounds or (2 if args.quick else 3)
+    started = time.monotonic()
+    with Bench("ingest", keep=args.keep or args.profile) as bench:
+        bench.start_nats()
+        bench.start_mosquitto()
+        job = {
+            "kind": "ingest",
+            "devices": args.devices,
+            "seconds": seconds,
+            "sat_count": sat_count,
+            "sat_rounds": sat_rounds,
+            "fractions": [] if args.saturation_only else [0.95, 0.85, 0.7, 0.55, 0.4, 0.25],
+            "profile": ["ingest-nats", "ingest-mqtt"] if args.profile else [],
+        }
+        result = bench.run_ha(job, "ingest", timeout=1500)
+    elapsed = time.monotonic() - started
+
+    summary = {}
+    for side in ("nats", "mqtt"):
+        sat = [s for s in result["saturation"] if s["side"] == side]
+        ladder = result["ladders"][side]
+        passed = [s for s in ladder if s["pass"]]
+        summary[side] = {
+            "saturation": spread([s["processed_rate"] for s in sat]),
+            "sat_dropped": [s["dropped"] for s in sat],
+            "sat_wrong": [s.get("wrong_final") for s in sat],
+            "sat_foreign": [s["cpu"]["foreign_cores"] for s in sat],
+            "sat_ha_share": [s["cpu"]["own_cores"] for s in sat],
+            "sustained": passed[0]["rate"] if passed else None,
+            "ladder": ladder,
+        }
+    lines = [
+        f"State ingest, {args.devices} devices, HA loop debug = {result['loop_debug']}; "
+        f"sustained runs {seconds:g} s each"
+        + (" (--quick: too short for a verdict)" if seconds < 20 else ""),
+        "",
+        "| | processed rate at saturation, updates/s: median (min–max) | dropped at saturation "
+        "(entities not at last value) | "
+        "highest sustained rate, 0 dropped, last < 1 s | foreign CPU, cores (saturation rounds) |",
+        "|---|---|---|---|---|",
+    ]
+    for side in ("nats", "mqtt"):
+        s = summary[side]
+        sat = s["saturation"]
+        sustained = f"{s['sustained']:,.0f}/s" if s["sustained"] else "none of the ladder passed"
+        lines.append(
+            f"| {LABEL[side]} | {sat['median']:,.0f} ({sat['min']:,.0f}–{sat['max']:,.0f}) | "
+            + ", ".join(f"{d} ({w})" for d, w in zip(s["sat_dropped"], s["sat_wrong"], strict=True))
+            + f" | {sustained} | "
+            f"{', '.join(load_note({'foreign_cores': f}) for f in s['sat_foreign'])} |"
+        )
+    ratio_sat = summary["nats"]["saturation"]["median"] / summary["mqtt"]["saturation"]["median"]
+    ratio_sus = (
+        summary["nats"]["sustained"] / summary["mqtt"]["sustained"]
+        if summary["nats"]["sustained"] and summary["mqtt"]["sustained"]
+        else None
+    )
+    lines += [
+        "",
+        f"Ratio NATS/MQTT: saturation {ratio_sat:.2f}"
+        + (f", sustained {ratio_sus:.2f}" if ratio_sus else ""),
+    ]
+    lines += [
+        "",
+        "Sustained-rate ladder (descending; stops at the first pass):",
+        "",
+        "| transport | asked, /s | achieved by simulator, /s | sent | seen | dropped | "
+        "entities not at their last value | last seen after last send, s | pass | foreign CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for side in ("nats", "mqtt"):
+        for s in summary[side]["ladder"]:
+            lag = f"{s['lag_s']:.2f}" if s["lag_s"] is not None else "-"
+            lines.append(
+                f"| {LABEL[side]} | {s['rate']:,.0f} | {s['achieved_rate']:,.0f} | {s['sent']} | "
+                f"{s['seen']} | {s['dropped']} | {s.get('wrong_final', '-')} | {lag} | "
+                f"{'yes' if s['pass'] else 'no'} | "
+                f"{load_note(s['cpu'])} |"
+            )
+    table = "\n".join(lines)
+    print(table)
+    print(f"\n(took {elapsed:.0f} s)")
+    save(
+        "ingest",
+        {
+            "args": vars(args),
+            "summary": summary,
+            "ratio_saturation": ratio_sat,
+            "ratio_sustained": ratio_sus,
+            "seconds": elapsed,
+            "raw": result,
+        },
+        table,
+    )
+    pyplot = plt()
+    if pyplot:
+        fig, ax = pyplot.subplots(figsize=(7, 4))
+        x = range(2)
+        med = [summary[s]["saturation"]["median"] for s in ("nats", "mqtt")]
+        err = [
+            [m - summary[s]["saturation"]["min"] for m, s in zip(med, ("nats", "mqtt"), strict=True)],
+            [summary[s]["saturation"]["max"] - m for m, s in zip(med, ("nats", "mqtt"), strict=True)],
+        ]
+        ax.bar([i - 0.2 for i in x], med, 0.4, yerr=err, label="processed at saturation")
+        ax.bar(
+            [i + 0.2 for i in x],
+            [summary[s]["sustained"] or 0 for s in ("nats", "mqtt")],
+            0.4,
+            label="highest sustained, 0 dropped",
+        )
+        ax.set_xticks(list(x), [LABEL["nats"], LABEL["mqtt"]])
+        ax.set_ylabel("state updates / s")
+        ax.set_title(f"State ingest, {args.devices} devices")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(png("ingest"), dpi=110)
+    _ = statistics
+
+
+if __name__ == "__main__":
+    main()

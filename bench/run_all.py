@@ -1,0 +1,34 @@
+"""Run every benchmark in turn (round trip, ingest, cold start + memory) and time each.
+
+uv run python bench/run_all.py [--quick]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import subprocess
+import sys
+import time
+
+import common  # noqa: F401  (re-runs this script in the benchmark venv)
+
+BENCH = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    extra = [a for a in sys.argv[1:] if a == "--quick"]
+    timings = {}
+    for name in ("roundtrip", "ingest", "coldstart"):
+        print(f"\n=== {name} ===", flush=True)
+        t0 = time.monotonic()
+        subprocess.run([sys.executable, str(BENCH / f"{name}.py"), *extra], check=True)
+        timings[name] = time.monotonic() - t0
+    print(
+        "\n"
+        + ", ".join(f"{k}: {v:.0f} s" for k, v in timings.items())
+        + f"; total {sum(timings.values()):.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
