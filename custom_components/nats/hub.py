@@ -249,7 +249,7 @@ class NatsHub:
         if self.hass.is_stopping:
             return
         if self.availability.is_available(device_id):
-            _LOGGER.info("Device %s is available again", device_id)
+            _LOGGER.info("Device %s is available", device_id)
         else:
             _LOGGER.info("Device %s is unavailable: offline or not heard from in time", device_id)
         for entity in list(self._entities.get(device_id, {}).values()):
