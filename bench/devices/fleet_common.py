@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 # Cold start: 10 entities per device (7 sensors, 2 binary sensors, 1 switch).
 COLD_ENTITIES = [
     *(
@@ -47,3 +49,16 @@ class Pacer:
 
     def due(self, now: float) -> int:
         return int((now - self.t0) * self.rate)
+
+
+def report(sent: int, t_first: float, t_last: float, counters: list[int]) -> None:
+    """Print one run's result as the JSON line the benchmark driver reads."""
+    elapsed = max(t_last - t_first, 1e-9)
+    record = {
+        "sent": sent,
+        "t_first": t_first,
+        "t_last": t_last,
+        "achieved_rate": sent / elapsed,
+        "last": counters,
+    }
+    print(json.dumps(record), flush=True)

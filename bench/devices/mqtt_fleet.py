@@ -12,7 +12,7 @@ import json
 import sys
 import time
 
-from fleet_common import Pacer, cold_state, device_id, entities
+from fleet_common import Pacer, cold_state, device_id, entities, report
 import paho.mqtt.client as mqtt
 
 
@@ -85,19 +85,7 @@ def main() -> None:
         t_last = time.monotonic()
         if info is not None:
             info.wait_for_publish(timeout=30)
-        elapsed = max(t_last - t_first, 1e-9)
-        print(
-            json.dumps(
-                {
-                    "sent": sent,
-                    "t_first": t_first,
-                    "t_last": t_last,
-                    "achieved_rate": sent / elapsed,
-                    "last": counters,
-                }
-            ),
-            flush=True,
-        )
+        report(sent, t_first, t_last, counters)
     client.loop_stop()
     client.disconnect()
 

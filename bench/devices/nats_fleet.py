@@ -17,7 +17,7 @@ import random
 import sys
 import time
 
-from fleet_common import Pacer, cold_state, device_id, entities
+from fleet_common import Pacer, cold_state, device_id, entities, report
 import nats
 
 
@@ -121,19 +121,7 @@ async def main() -> None:
                 await asyncio.sleep(0.002)
         t_last = time.monotonic()
         await nc.flush()
-        elapsed = max(t_last - t_first, 1e-9)
-        print(
-            json.dumps(
-                {
-                    "sent": sent,
-                    "t_first": t_first,
-                    "t_last": t_last,
-                    "achieved_rate": sent / elapsed,
-                    "last": counters,
-                }
-            ),
-            flush=True,
-        )
+        report(sent, t_first, t_last, counters)
     await nc.drain()
 
 

@@ -203,13 +203,21 @@ class NatsHub:
         if states:
             self._states[device_id] = {k: v for k, v in states.items() if k in descriptions}
         for key, raw in self._early_states.take(device_id).items():
-            if (description := descriptions.get(key)) is None:
-                continue
-            try:
-                self.store_state(device_id, key, parse_state(description, raw))
-            except ProtocolError as err:
+            if (description := descriptions.get(key)) is not None:
                 subject = self.subjects.entity(device_id, key[0], key[1], "state")
-                _LOGGER.warning("Ignoring state on %s: %s", subject, err)
+                self._store_raw_state(subject, device_id, key, description, raw)
+
+    def _store_raw_state(
+        self, subject: str, device_id: str, key: EntityKey, description: EntityDescription, raw: bytes
+    ) -> bool:
+        """Validate and store a state payload; a bad one is logged with its subject."""
+        try:
+            value = parse_state(description, raw)
+        except ProtocolError as err:
+            _LOGGER.warning("Ignoring state on %s: %s", subject, err)
+            return False
+        self.store_state(device_id, key, value)
+        return True
 
     async def async_remove_entity(self, device_id: str, key: EntityKey) -> None:
         """Remove a live entity object (its registry entry is left alone)."""
@@ -299,14 +307,10 @@ class NatsHub:
             self._early_states.add(device_id, key, msg.data)
             return
         self.availability.heard(device_id)
-        try:
-            value = parse_state(description, msg.data)
-        except ProtocolError as err:
-            _LOGGER.warning("Ignoring state on %s: %s", msg.subject, err)
+        if not self._store_raw_state(msg.subject, device_id, key, description, msg.data):
             return
-        self.store_state(device_id, key, value)
         if (entity := self._entities.get(device_id, {}).get(key)) is not None:
-            entity.handle_state(value)
+            entity.handle_state(self._states[device_id][key])
 
     # Connection events
 
