@@ -316,7 +316,8 @@ bool JsonValue::copy_string(char *out, size_t cap, size_t *out_len) const {
     return false;
   size_t n = 0;
   bool fits = decode_string(this->text, this->len, [&](char c) {
-    if (n + 1 >= cap)
+    // "\u0000" cannot live inside a C string: it would silently cut it short.
+    if (c == '\0' || n + 1 >= cap)
       return false;
     out[n++] = c;
     return true;

@@ -26,7 +26,7 @@ struct JsonValue {
   /// Compare a string value with s (escape sequences decoded).
   bool equals(const char *s) const;
   /// Decode a string value into out (NUL terminated). Returns false if it
-  /// is not a string or does not fit in cap - 1 bytes.
+  /// is not a string, contains an escaped NUL, or does not fit in cap - 1 bytes.
   bool copy_string(char *out, size_t cap, size_t *out_len = nullptr) const;
 };
 

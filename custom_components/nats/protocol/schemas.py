@@ -21,8 +21,14 @@ MAC_RE: Final = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 type Validator = Callable[[Any], Any]
 
 
+def _no_nul(value: str) -> str:
+    if "\0" in value:
+        raise vol.Invalid("U+0000 is not allowed in strings")
+    return value
+
+
 def _string(max_len: int, min_len: int = 0) -> Validator:
-    return vol.All(str, vol.Length(min=min_len, max=max_len))
+    return vol.All(str, vol.Length(min=min_len, max=max_len), _no_nul)
 
 
 def number(value: Any) -> float | int:

@@ -182,6 +182,17 @@ TEST(Commands, OptionLongerThan64BytesIsRejected) {
   EXPECT_TRUE(parse_command(Platform::SELECT, raw.data(), raw.size(), cmd, error));
 }
 
+// Found by libFuzzer: "\u0000" decoded to an empty C string that passed as
+// an option.
+TEST(Commands, OptionWithEscapedNulIsRejected) {
+  Command cmd;
+  const char *error = nullptr;
+  for (const char *raw : {R"({"option":"\u0000"})", R"({"option":"a\u0000b"})"}) {
+    EXPECT_FALSE(parse_command(Platform::SELECT, raw, std::strlen(raw), cmd, error)) << raw;
+    EXPECT_NE(error, nullptr);
+  }
+}
+
 TEST(Commands, EscapedOptionIsDecoded) {
   const char raw[] = R"({"option":"\u00e9co \"x\""})";
   Command cmd;
