@@ -39,6 +39,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
             "prefix": hub.subjects.prefix,
             "command_timeout": hub.command_timeout,
         },
+        "messages": hub.messages_for_diagnostics(),
         "devices": {
             device_id: {
                 "announcement": async_redact_data(asdict(device), TO_REDACT),

@@ -23,6 +23,12 @@ class EarlyStates:
         self._by_device: dict[str, dict[EntityKey, bytes]] = {}
         self._count = 0
         self._bytes = 0
+        self.evicted = 0
+        """States dropped because the buffer was full: lost unless sent again."""
+
+    def __len__(self) -> int:
+        """Return how many states are waiting."""
+        return self._count
 
     def add(self, device_id: str, key: EntityKey, raw: bytes) -> None:
         """Keep the latest raw state of an entity."""
@@ -44,4 +50,4 @@ class EarlyStates:
         return states
 
     def _evict(self, device_id: str) -> None:
-        self.take(device_id)
+        self.evicted += len(self.take(device_id))

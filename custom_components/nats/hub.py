@@ -27,6 +27,7 @@ from .const import (
     DEFAULT_PREFIX,
     DOMAIN,
 )
+from .counters import MessageCounters
 from .discovery import Discovery
 from .early_states import EarlyStates
 from .protocol import PROTOCOL_VERSION
@@ -78,6 +79,7 @@ class NatsHub:
         self._entities: dict[str, dict[EntityKey, NatsEntity]] = {}
         self._early_states = EarlyStates()
         self._reauth_started = False
+        self.counters = MessageCounters()
 
     @property
     def command_timeout(self) -> float:
@@ -181,6 +183,16 @@ class NatsHub:
         """Return the last state a device published for an entity."""
         return self._states.get(device_id, {}).get(key)
 
+    def messages_for_diagnostics(self) -> dict[str, Any]:
+        """Return what became of the messages received, and the client's own counts."""
+        client = self.client
+        return {
+            **asdict(self.counters),
+            "states_waiting_for_announcement": len(self._early_states),
+            "states_evicted_before_announcement": self._early_states.evicted,
+            "client": dict(client.stats) if client is not None else None,
+        }
+
     def states_for_diagnostics(self, device_id: str) -> dict[str, Any]:
         """Return a device's last states keyed 'platform.entity'."""
         return {
@@ -214,8 +226,10 @@ class NatsHub:
         try:
             value = parse_state(description, raw)
         except ProtocolError as err:
+            self.counters.states_invalid += 1
             _LOGGER.warning("Ignoring state on %s: %s", subject, err)
             return False
+        self.counters.states_applied += 1
         self.store_state(device_id, key, value)
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import nats
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -57,4 +58,37 @@ async def test_diagnostics(
     assert "super-secret" not in text
     assert "ha-user" not in text
     assert "02:00:00:00:00:01" not in text
-    assert diagnostics == snapshot(exclude=props("servers", "server_version"))
+    # Counts depend on how often the device re-announced; the snapshot skips them.
+    messages = diagnostics["messages"]
+    assert messages["states_applied"] >= 2
+    assert messages["states_invalid"] == 0
+    assert messages["client"]["in_msgs"] >= messages["states_applied"]
+    assert diagnostics == snapshot(exclude=props("servers", "server_version", "messages"))
+
+
+async def test_diagnostics_count_invalid_states(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    device_factory: DeviceFactory,
+    nats_server: NatsServer,
+) -> None:
+    """A device sending bad states shows up in the counts a maintainer reads."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="diag-bad",
+        data={CONF_SERVERS: [nats_server.url], CONF_PREFIX: "home", CONF_AUTH_METHOD: "none"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    device = await device_factory("lab", [{"platform": "sensor", "id": "lux", "name": "Lux", "unit": "lx"}])
+    await device.set_state("lux", 300)
+    await wait_for(hass, lambda: state_of(hass, "sensor.lab_lux")() == "300")
+    client = await nats.connect(nats_server.url)
+    await client.publish("home.devices.lab.sensor.lux.state", b'{"state":')
+    await client.flush()
+    await client.close()
+    await device.set_state("lux", 301)
+    await wait_for(hass, lambda: state_of(hass, "sensor.lab_lux")() == "301")
+
+    messages = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["messages"]
+    assert messages["states_invalid"] == 1

@@ -50,6 +50,8 @@ def test_bounded_by_count() -> None:
     states = EarlyStates()
     for device in range(early_states.MAX_STATES + 10):
         states.add(f"d{device}", ("switch", "relay"), b'{"state":"ON"}')
+    assert len(states) == early_states.MAX_STATES
+    assert states.evicted == 10
     assert states.take("d0") == {}
     assert states.take(f"d{early_states.MAX_STATES + 9}") == {("switch", "relay"): b'{"state":"ON"}'}
 
