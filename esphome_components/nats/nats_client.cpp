@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 namespace esphome::nats {
@@ -31,48 +30,6 @@ static constexpr size_t READ_CHUNK = 256;
 // Reads per loop(): bounds the time one loop spends on a flood. The rest is
 // read on the next loop (the client reads every loop, not only on ready()).
 static constexpr uint8_t MAX_READS_PER_LOOP = 32;
-
-#ifdef USE_HOST
-// A host build is a test or simulation tool: let its environment point it at
-// other servers, prefix or id without rebuilding.
-void NatsClient::apply_environment_() {
-  static constexpr size_t MAX_ENV_SERVERS = 4;
-  static char hosts[MAX_ENV_SERVERS][128];
-  const char *list = std::getenv("NATS_SERVER");
-  if (list != nullptr && list[0] != '\0') {
-    // host:port[,host:port...], each optionally with nats://
-    this->servers_.clear();
-    size_t count = 0;
-    for (const char *p = list; *p != '\0' && count < MAX_ENV_SERVERS;) {
-      const char *end = std::strchr(p, ',');
-      size_t len = end != nullptr ? static_cast<size_t>(end - p) : std::strlen(p);
-      const char *item = p;
-      p += len + (end != nullptr ? 1 : 0);
-      if (len >= 7 && std::strncmp(item, "nats://", 7) == 0) {
-        item += 7;
-        len -= 7;
-      }
-      const char *colon = static_cast<const char *>(std::memchr(item, ':', len));
-      size_t host_len = colon != nullptr ? static_cast<size_t>(colon - item) : len;
-      long port = colon != nullptr ? std::strtol(colon + 1, nullptr, 10) : 4222;
-      if (host_len == 0 || host_len >= sizeof(hosts[0]) || port <= 0 || port >= 65536) {
-        ESP_LOGE(TAG, "Ignoring a server in NATS_SERVER=%s: expected host:port[,host:port]", list);
-        continue;
-      }
-      std::memcpy(hosts[count], item, host_len);
-      hosts[count][host_len] = '\0';
-      this->add_server(hosts[count], static_cast<uint16_t>(port));
-      count++;
-    }
-  }
-  const char *prefix = std::getenv("NATS_PREFIX");
-  if (prefix != nullptr && is_valid_prefix(prefix, std::strlen(prefix)))
-    this->prefix_ = prefix;
-  const char *device_id = std::getenv("NATS_DEVICE_ID");
-  if (device_id != nullptr && is_valid_token(device_id, std::strlen(device_id)))
-    this->device_id_ = device_id;
-}
-#endif
 
 void NatsClient::setup() {
 #ifdef USE_HOST
@@ -292,7 +249,7 @@ bool NatsClient::publish(const char *subject, const char *payload, size_t len) {
   return true;
 }
 
-template<typename F> bool NatsClient::publish_json_(const char *subject, F &&fill) {
+bool NatsClient::publish_json_fill_(const char *subject, const JsonFill &fill) {
   const size_t subject_len = std::strlen(subject);
   if (subject_len > MAX_SUBJECT_LEN)
     return false;
@@ -312,7 +269,7 @@ template<typename F> bool NatsClient::publish_json_(const char *subject, F &&fil
     if (room > this->max_payload_)
       room = this->max_payload_;
     JsonWriter w(start + reserve, room);
-    fill(w);
+    fill.write(w);
     if (w.overflow()) {
       if (w.size() > this->max_payload_) {
         ESP_LOGE(TAG, "Payload for %s needs %u bytes; raise max_payload_size (%" PRIu32 ")", subject,
@@ -482,181 +439,6 @@ void NatsClient::timers_() {
       this->entities_.mark_all_dirty();
     }
   }
-}
-
-bool NatsClient::announce_(const char *subject) {
-  return this->publish_json_(subject, [this](JsonWriter &w) {
-    w.begin_object();
-    w.key("v");
-    w.value(static_cast<int>(PROTOCOL_VERSION));
-    w.key("id");
-    w.value(this->device_id_);
-    w.key("name");
-    w.value(this->device_name_);
-    w.key("manufacturer");
-    w.value("ESPHome");
-#ifdef ESPHOME_PROJECT_NAME
-    w.key("model");
-    w.value(ESPHOME_PROJECT_NAME);
-    w.key("sw_version");
-    w.value(ESPHOME_PROJECT_VERSION " (ESPHome " ESPHOME_VERSION ")");
-#else
-    w.key("model");
-    w.value(ESPHOME_BOARD);
-    w.key("sw_version");
-    w.value("ESPHome " ESPHOME_VERSION);
-#endif
-    char mac[MAC_ADDRESS_PRETTY_BUFFER_SIZE];
-    w.key("mac");
-    w.value(get_mac_address_pretty_into_buffer(mac));
-    const char *area = App.get_area();
-    if (area != nullptr && area[0] != '\0') {
-      w.key("suggested_area");
-      w.value(area);
-    }
-    w.key("heartbeat_interval");
-    w.value(this->heartbeat_interval_ms_ / 1000);
-    w.key("entities");
-    this->entities_.write_entities(w);
-    w.end_object();
-  });
-}
-
-bool NatsClient::heartbeat_(bool online) {
-  return this->publish_json_(this->status_subject_, [this, online](JsonWriter &w) {
-    w.begin_object();
-    w.key("v");
-    w.value(static_cast<int>(PROTOCOL_VERSION));
-    w.key("online");
-    w.value(online);
-    w.key("interval");
-    w.value(this->heartbeat_interval_ms_ / 1000);
-    w.key("uptime");
-    w.value(static_cast<int64_t>((millis_64() - this->boot_ms_) / 1000));
-    w.end_object();
-  });
-}
-
-void NatsClient::publish_states_() {
-  if (this->announce_pending_)
-    return;  // States follow the announcement that defines their entities.
-  char subject[MAX_SUBJECT_LEN + 1];
-  for (size_t i = 0; i < this->entities_.size(); i++) {
-    EntityEntry &entry = this->entities_.at(i);
-    if (!entry.dirty)
-      continue;
-    std::snprintf(subject, sizeof(subject), "%s.devices.%s.%s.%s.state", this->prefix_, this->device_id_,
-                  platform_name(entry.platform), entry.id);
-    if (!this->publish_json_(subject, [this, &entry](JsonWriter &w) { this->entities_.write_state(entry, w); }))
-      return;  // Send buffer full: the rest stay flagged for the next loop.
-    entry.dirty = false;
-  }
-}
-
-void NatsClient::on_msg(const NatsMessage &msg) {
-  // The rest of a read chunk after the connection failed mid-way.
-  if (this->state_ != State::CONNECTED)
-    return;
-  switch (msg.sid) {
-    case SID_COMMANDS:
-      this->handle_command_(msg);
-      return;
-    case SID_DISCOVERY:
-      if (msg.reply_len > 0 && msg.reply_len <= MAX_SUBJECT_LEN) {
-        std::memcpy(this->announce_reply_, msg.reply, msg.reply_len + 1);
-        this->announce_reply_pending_ = true;
-      }
-      this->schedule_announce_();
-      return;
-    case SID_HA_STATUS: {
-      JsonValue root;
-      if (!json_parse_object(msg.payload, msg.payload_len, root)) {
-        ESP_LOGW(TAG, "Malformed payload on %s", msg.subject);
-        return;
-      }
-      JsonIterator it(root);
-      JsonValue key, value;
-      while (it.next_member(key, value)) {
-        if (key.equals("status") && value.equals("online"))
-          this->schedule_announce_();
-      }
-      return;
-    }
-    default:
-      break;
-  }
-  if (msg.sid >= SID_TRIGGERS && msg.sid - SID_TRIGGERS < this->triggers_.size()) {
-    this->triggers_[msg.sid - SID_TRIGGERS]->trigger(std::string(msg.subject, msg.subject_len),
-                                                     std::string(msg.payload, msg.payload_len));
-  }
-}
-
-void NatsClient::on_msg_dropped(const char *subject, size_t subject_len, size_t size) {
-  ESP_LOGW(TAG, "Dropped a %u byte message on %.*s: larger than max_payload_size", static_cast<unsigned>(size),
-           static_cast<int>(subject_len), subject);
-}
-
-void NatsClient::schedule_announce_() {
-  // Jitter keeps a whole home from answering at the same instant.
-  if (!this->announce_pending_) {
-    this->announce_pending_ = true;
-    this->announce_at_ms_ = millis() + random_uint32() % 1000;
-  }
-}
-
-void NatsClient::handle_command_(const NatsMessage &msg) {
-  const char *reply = msg.reply_len > 0 ? msg.reply : nullptr;
-  Platform platform;
-  const char *entity_id;
-  size_t entity_len;
-  if (!parse_command_subject(msg.subject, msg.subject_len, this->prefix_, this->device_id_, platform, entity_id,
-                             entity_len)) {
-    ESP_LOGW(TAG, "Malformed command subject %s", msg.subject);
-    this->reply_error_(reply, "unknown entity");
-    return;
-  }
-  EntityEntry *entry = this->entities_.find(platform, entity_id, entity_len);
-  if (entry == nullptr) {
-    ESP_LOGW(TAG, "Command for unknown entity on %s", msg.subject);
-    this->reply_error_(reply, "unknown entity");
-    return;
-  }
-  Command cmd;
-  const char *error = nullptr;
-  if (!parse_command(platform, msg.payload, msg.payload_len, cmd, error) || !this->entities_.apply(*entry, cmd, error)) {
-    ESP_LOGW(TAG, "Command rejected on %s: %s", msg.subject, error);
-    this->reply_error_(reply, error);
-    return;
-  }
-  ESP_LOGD(TAG, "Command applied on %s", msg.subject);
-  if (reply == nullptr)
-    return;
-  bool stateless = entry->kind == EntityKind::BUTTON;
-  if (!this->publish_json_(reply, [this, entry, stateless](JsonWriter &w) {
-        w.begin_object();
-        w.key("ok");
-        w.value(true);
-        if (!stateless) {
-          w.key("state");
-          this->entities_.write_state(*entry, w);
-        }
-        w.end_object();
-      })) {
-    ESP_LOGW(TAG, "No room to reply on %s", msg.subject);
-  }
-}
-
-void NatsClient::reply_error_(const char *reply, const char *error) {
-  if (reply == nullptr)
-    return;
-  this->publish_json_(reply, [error](JsonWriter &w) {
-    w.begin_object();
-    w.key("ok");
-    w.value(false);
-    w.key("error");
-    w.value(error);
-    w.end_object();
-  });
 }
 
 void NatsClient::on_shutdown() {

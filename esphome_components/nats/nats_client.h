@@ -22,6 +22,15 @@ namespace esphome::nats {
 
 class NatsMessageTrigger;
 
+/// Writes one JSON payload; called a second time when the first did not fit.
+class JsonFill {
+ public:
+  virtual void write(JsonWriter &w) const = 0;
+
+ protected:
+  ~JsonFill() = default;
+};
+
 /// A NATS client speaking protocol v1 (docs/protocol.md) for this device.
 ///
 /// One fixed receive buffer (control line + message) and one fixed send
@@ -110,7 +119,16 @@ class NatsClient : public Component, public NatsParserListener {
   /// Raw protocol text (CONNECT, SUB, PING...). False when it does not fit.
   bool write_raw_(const char *data, size_t len);
   /// Builds a JSON payload straight into the send buffer behind a PUB header.
-  template<typename F> bool publish_json_(const char *subject, F &&fill);
+  bool publish_json_fill_(const char *subject, const JsonFill &fill);
+  /// publish_json_fill_ for a lambda (no allocation: the adapter lives on the stack).
+  template<typename F> bool publish_json_(const char *subject, F &&fill) {
+    struct Adapter final : JsonFill {
+      explicit Adapter(F &f) : f_(f) {}
+      void write(JsonWriter &w) const override { this->f_(w); }
+      F &f_;
+    } adapter(fill);
+    return this->publish_json_fill_(subject, adapter);
+  }
   bool announce_(const char *subject);
   bool heartbeat_(bool online);
   void publish_states_();

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.timeout(600)
 COMPONENT = ROOT / "esphome_components" / "nats"
 CPP_TESTS = Path(__file__).parent / "cpp"
 # The socket-free part of the component; everything else needs ESPHome.
-SOURCES = [COMPONENT / f"nats_{name}.cpp" for name in ("json", "parser", "protocol")]
+SOURCES = [COMPONENT / f"nats_{name}.cpp" for name in ("json_reader", "json_writer", "parser", "protocol")]
 FLAGS = [
     "-std=gnu++20",
     "-O1",

@@ -1,0 +1,56 @@
+#include "nats_client.h"
+
+#if defined(USE_NATS) && defined(USE_HOST)
+
+#include "esphome/core/log.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace esphome::nats {
+
+static const char *const TAG = "nats";
+
+// A host build is a test or simulation tool: let its environment point it at
+// other servers, prefix or id without rebuilding.
+void NatsClient::apply_environment_() {
+  static constexpr size_t MAX_ENV_SERVERS = 4;
+  static char hosts[MAX_ENV_SERVERS][128];
+  const char *list = std::getenv("NATS_SERVER");
+  if (list != nullptr && list[0] != '\0') {
+    // host:port[,host:port...], each optionally with nats://
+    this->servers_.clear();
+    size_t count = 0;
+    for (const char *p = list; *p != '\0' && count < MAX_ENV_SERVERS;) {
+      const char *end = std::strchr(p, ',');
+      size_t len = end != nullptr ? static_cast<size_t>(end - p) : std::strlen(p);
+      const char *item = p;
+      p += len + (end != nullptr ? 1 : 0);
+      if (len >= 7 && std::strncmp(item, "nats://", 7) == 0) {
+        item += 7;
+        len -= 7;
+      }
+      const char *colon = static_cast<const char *>(std::memchr(item, ':', len));
+      size_t host_len = colon != nullptr ? static_cast<size_t>(colon - item) : len;
+      long port = colon != nullptr ? std::strtol(colon + 1, nullptr, 10) : 4222;
+      if (host_len == 0 || host_len >= sizeof(hosts[0]) || port <= 0 || port >= 65536) {
+        ESP_LOGE(TAG, "Ignoring a server in NATS_SERVER=%s: expected host:port[,host:port]", list);
+        continue;
+      }
+      std::memcpy(hosts[count], item, host_len);
+      hosts[count][host_len] = '\0';
+      this->add_server(hosts[count], static_cast<uint16_t>(port));
+      count++;
+    }
+  }
+  const char *prefix = std::getenv("NATS_PREFIX");
+  if (prefix != nullptr && is_valid_prefix(prefix, std::strlen(prefix)))
+    this->prefix_ = prefix;
+  const char *device_id = std::getenv("NATS_DEVICE_ID");
+  if (device_id != nullptr && is_valid_token(device_id, std::strlen(device_id)))
+    this->device_id_ = device_id;
+}
+
+}  // namespace esphome::nats
+
+#endif  // USE_NATS && USE_HOST
