@@ -50,7 +50,10 @@ def fuzzer() -> Path:
     run_tool([ROOT / "scripts" / "setup-esphome"], timeout=600)
     binary = BUILD_DIR / "fuzz" / "fuzz_nats"
     binary.parent.mkdir(parents=True, exist_ok=True)
-    sources = [TARGET, *(COMPONENT / f"nats_{name}.cpp" for name in ("json_reader", "json_writer", "parser", "protocol"))]
+    sources = [
+        TARGET,
+        *(COMPONENT / f"nats_{name}.cpp" for name in ("json_reader", "json_writer", "parser", "protocol")),
+    ]
     run_tool(
         [
             "clang++-14",
