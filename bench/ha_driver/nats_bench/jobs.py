@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 import gc
 import json
 import os
@@ -125,31 +126,13 @@ def _dump(job: dict[str, Any], phase: str, prof: Any) -> None:
 
 # ---------------------------------------------------------------- round trip
 
+Toggles = Callable[[int], Awaitable[tuple[list[float], int]]]
+"""Run n commands on one side; return (latencies in s, failures)."""
 
-async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
-    debug = _debug_off(hass)
-    meter = CpuMeter(job["root_pid"])
-    await hass.config_entries.async_add(nats_entry(job))
-    await hass.config_entries.async_add(mqtt_entry(job))
-    await async_load_platform(hass, "switch", "nats_bench", {}, {})
-    registry = er.async_get(hass)
 
-    def entity(platform: str, unique_id: str) -> Callable[[], str | None]:
-        def _find() -> str | None:
-            eid = registry.async_get_entity_id("switch", platform, unique_id)
-            state = hass.states.get(eid) if eid else None
-            return eid if state is not None and state.state in ("on", "off") else None
-
-        return _find
-
-    ids = {
-        "nats": await _wait(entity("nats", "benchsw:switch:relay"), 30, "the NATS switch"),
-        "mqtt": await _wait(entity("mqtt", "bench_mqtt_relay"), 30, "the MQTT switch"),
-        "memory": await _wait(entity("nats_bench", "bench_memory_switch"), 30, "the memory switch"),
-    }
-    # The first NATS state arrives with the announcement; make sure it is on/off.
-    await asyncio.sleep(1)
-
+def _toggler(hass: HomeAssistant) -> Callable[[str, int], Awaitable[tuple[list[float], int]]]:
+    """Toggle a switch n times. A command ends when the service call has returned AND the
+    new state is in hass.states (seen by a @callback listener on state_changed)."""
     waiter: dict[str, Any] = {"eid": None, "want": None, "fut": None}
 
     @callback
@@ -184,37 +167,29 @@ async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
             latencies.append(max(t_return, t_state) - t0)
         return latencies, failures
 
-    async def raw(n: int) -> tuple[list[float], int]:
-        proc = await asyncio.create_subprocess_exec(
-            job["python"],
-            os.path.join(job["bench_dir"], "devices", "raw_rr.py"),
-            "--url",
-            job["nats_url"],
-            "--subject",
-            "home.devices.benchsw.switch.relay.command",
-            "--n",
-            str(n),
-            "--warmup",
-            str(job["warmup"]),
-            stdout=asyncio.subprocess.PIPE,
-            limit=64 * 1024 * 1024,
-        )
-        out, _ = await proc.communicate()
-        data = json.loads(out)
-        return data["latencies"], 0
+    return commands
 
-    sides: dict[str, Callable[[int], Any]] = {
-        "nats": lambda n: commands(ids["nats"], n),
-        "mqtt": lambda n: commands(ids["mqtt"], n),
-        "memory": lambda n: commands(ids["memory"], n),
-        "raw_nats": raw,
-    }
+
+async def _rounds(
+    hass: HomeAssistant,
+    job: dict[str, Any],
+    sides: dict[str, Toggles],
+    *,
+    no_warmup: frozenset[str] = frozenset(),
+    alternate: bool = False,
+) -> list[dict[str, Any]]:
+    """job["rounds"] rounds of job["n"] commands per side, each after job["warmup"] commands;
+    a side measured under foreign load (> LOADED) is run again, up to 3 attempts. With
+    `alternate`, every other round runs the sides in reverse order."""
+    meter = CpuMeter(job["root_pid"])
     rounds: list[dict[str, Any]] = []
     for r in range(job["rounds"]):
+        order = list(sides)[:: -1 if alternate and r % 2 else 1]
         this_round: dict[str, Any] = {}
-        for side, run in sides.items():
+        for side in order:
+            run = sides[side]
             for attempt in range(3):
-                if side != "raw_nats":
+                if side not in no_warmup:
                     await run(job["warmup"])
                 prof = _profiler(job, f"roundtrip-{side}") if r == 0 else None
                 await _meter(hass, meter, True)
@@ -234,7 +209,106 @@ async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
                 if cpu["foreign_cores"] <= LOADED:
                     break
         rounds.append(this_round)
+    return rounds
+
+
+async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
+    debug = _debug_off(hass)
+    await hass.config_entries.async_add(nats_entry(job))
+    await hass.config_entries.async_add(mqtt_entry(job))
+    await async_load_platform(hass, "switch", "nats_bench", {}, {})
+    registry = er.async_get(hass)
+
+    def entity(platform: str, unique_id: str) -> Callable[[], str | None]:
+        def _find() -> str | None:
+            eid = registry.async_get_entity_id("switch", platform, unique_id)
+            state = hass.states.get(eid) if eid else None
+            return eid if state is not None and state.state in ("on", "off") else None
+
+        return _find
+
+    ids = {
+        "nats": await _wait(entity("nats", "benchsw:switch:relay"), 30, "the NATS switch"),
+        "mqtt": await _wait(entity("mqtt", "bench_mqtt_relay"), 30, "the MQTT switch"),
+        "memory": await _wait(entity("nats_bench", "bench_memory_switch"), 30, "the memory switch"),
+    }
+    # The first NATS state arrives with the announcement; make sure it is on/off.
+    await asyncio.sleep(1)
+    commands = _toggler(hass)
+
+    async def raw(n: int) -> tuple[list[float], int]:
+        proc = await asyncio.create_subprocess_exec(
+            job["python"],
+            os.path.join(job["bench_dir"], "devices", "raw_rr.py"),
+            "--url",
+            job["nats_url"],
+            "--subject",
+            "home.devices.benchsw.switch.relay.command",
+            "--n",
+            str(n),
+            "--warmup",
+            str(job["warmup"]),
+            stdout=asyncio.subprocess.PIPE,
+            limit=64 * 1024 * 1024,
+        )
+        out, _ = await proc.communicate()
+        data = json.loads(out)
+        return data["latencies"], 0
+
+    sides: dict[str, Toggles] = {
+        "nats": lambda n: commands(ids["nats"], n),
+        "mqtt": lambda n: commands(ids["mqtt"], n),
+        "memory": lambda n: commands(ids["memory"], n),
+        "raw_nats": raw,
+    }
+    rounds = await _rounds(hass, job, sides, no_warmup=frozenset({"raw_nats"}))
     return {"kind": "roundtrip", "loop_debug": debug, "rounds": rounds, "ha_rss": rss_bytes()}
+
+
+# ---------------------------------------------------------------- ESPHome firmware: NATS vs native API
+
+
+def esphome_entry(job: dict[str, Any]) -> ConfigEntry:
+    """HA's esphome entry for a device on 127.0.0.1 without encryption (as its config flow makes it)."""
+    data = {"host": "127.0.0.1", "port": job["api_port"], "password": "", "noise_psk": ""}
+    return _entry("esphome", data, {}, 1, 1)
+
+
+def _firmware_switch(hass: HomeAssistant, entry: ConfigEntry) -> Callable[[], str | None]:
+    """The firmware's `Relay` switch of a config entry, once it has an on/off state: entity
+    ids differ between integrations; unique ids end in "relay" (nats) or "Relay" (esphome)."""
+    registry = er.async_get(hass)
+
+    def _find() -> str | None:
+        for reg in er.async_entries_for_config_entry(registry, entry.entry_id):
+            state = hass.states.get(reg.entity_id)
+            if reg.domain == "switch" and reg.unique_id.lower().endswith("relay") and state is not None:
+                return reg.entity_id if state.state in ("on", "off") else None
+        return None
+
+    return _find
+
+
+async def esphome_api(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
+    debug = _debug_off(hass)
+    entries = {"nats": nats_entry(job), "api": esphome_entry(job)}
+    ids: dict[str, str] = {}
+    for side, entry in entries.items():
+        await hass.config_entries.async_add(entry)
+        ids[side] = await _wait(_firmware_switch(hass, entry), 60, f"the {side} firmware's switch")
+    await asyncio.sleep(5)  # connected and announced: let the firmwares settle before sampling RSS
+    rss_kib = {side: rss_bytes(pid) // 1024 for side, pid in job["firmware_pids"].items()}
+    commands = _toggler(hass)
+    sides: dict[str, Toggles] = {side: partial(commands, eid) for side, eid in ids.items()}
+    rounds = await _rounds(hass, job, sides, alternate=True)
+    return {
+        "kind": "esphome_api",
+        "loop_debug": debug,
+        "entities": ids,
+        "firmware_idle_rss_kib": rss_kib,
+        "rounds": rounds,
+        "ha_rss": rss_bytes(),
+    }
 
 
 # ---------------------------------------------------------------- ingest
@@ -492,4 +566,4 @@ async def coldstart(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-JOBS = {"roundtrip": roundtrip, "ingest": ingest, "coldstart": coldstart}
+JOBS = {"roundtrip": roundtrip, "esphome_api": esphome_api, "ingest": ingest, "coldstart": coldstart}
