@@ -25,7 +25,9 @@ LONG_RUN: Final = os.environ.get("NATS_HOME_LONG") == "1"
 
 def protocol_text(min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
     """Strings the protocol allows: Unicode text without U+0000 (docs/protocol.md)."""
-    return st.text(st.characters(exclude_characters="\x00"), min_size=min_size, max_size=max_size)
+    return st.text(
+        st.characters(codec="utf-8", exclude_characters="\x00"), min_size=min_size, max_size=max_size
+    )
 
 
 PLATFORMS: Final = ("sensor", "binary_sensor", "switch", "light", "button", "number", "select")

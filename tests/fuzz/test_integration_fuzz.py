@@ -69,6 +69,7 @@ from .strategies import (
     json_value,
     mutated,
     odd_text,
+    protocol_text,
     valid_announcement,
     valid_heartbeat,
     valid_light_state,
@@ -301,7 +302,7 @@ def _state_payloads(description: dict[str, Any]) -> st.SearchStrategy[Any]:
     elif description.get("device_class") == "date":
         good_values = st.sampled_from(["2026-11-25", "2026-13-01", "soon"])
     else:
-        good_values = st.one_of(st.none(), st.text(max_size=255), odd_text)
+        good_values = st.one_of(st.none(), protocol_text(max_size=255), odd_text)
     good_state = st.builds(lambda v: {"state": v}, good_values)
     return st.one_of(
         good_state,

@@ -41,6 +41,7 @@ from .strategies import (
     encoded,
     json_value,
     mutated,
+    protocol_text,
     valid_announcement,
     valid_entity,
     valid_heartbeat,
@@ -290,7 +291,7 @@ def test_valid_entity_states_accepted(platform: str, data: st.DataObject) -> Non
     elif platform == "number" or is_numeric_sensor(entity):
         value = data.draw(st.one_of(st.none(), st.integers(-(10**9), 10**9), st.floats(-1e9, 1e9)))
     else:
-        value = data.draw(st.one_of(st.none(), st.text(max_size=255)))
+        value = data.draw(st.one_of(st.none(), protocol_text(max_size=255)))
     assert parse_state(entity, encode_case({"state": value}, data.draw(st.booleans()))) is not None or (
         value is None
     )
