@@ -1,4 +1,5 @@
-"""Run every benchmark in turn (round trip, ingest, cold start + memory) and time each.
+"""Run every benchmark in turn (round trip, ingest, cold start + memory, firmware, ESPHome
+native API) and time each.
 
 uv run python bench/run_all.py [--quick]
 """
@@ -16,9 +17,16 @@ BENCH = Path(__file__).resolve().parent
 
 
 def main() -> None:
-    extra = [a for a in sys.argv[1:] if a == "--quick"]
+    quick = [a for a in sys.argv[1:] if a == "--quick"]
     timings = {}
-    for name in ("roundtrip", "ingest", "coldstart"):
+    # firmware.py has no --quick: it is short already.
+    for name, extra in (
+        ("roundtrip", quick),
+        ("ingest", quick),
+        ("coldstart", quick),
+        ("firmware", []),
+        ("esphome_api", quick),
+    ):
         print(f"\n=== {name} ===", flush=True)
         t0 = time.monotonic()
         subprocess.run([sys.executable, str(BENCH / f"{name}.py"), *extra], check=True)
