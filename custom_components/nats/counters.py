@@ -13,3 +13,5 @@ class MessageCounters:
     """Valid states of announced entities (a burst may reach HA as fewer writes)."""
     states_invalid: int = 0
     """States refused by the protocol rules, each logged with its subject."""
+    messages_dropped: int = 0
+    """Messages nats-py dropped because a subscription's backlog was full (slow consumer)."""

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import asdict
 import logging
-from typing import TYPE_CHECKING, Any
+import math
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
@@ -41,6 +42,13 @@ if TYPE_CHECKING:
     from .runtime import NatsConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
+
+PENDING_MSGS_LIMIT: Final = 512 * 1024
+PENDING_BYTES_LIMIT: Final = 128 * 1024 * 1024
+"""Per subscription (nats-py's defaults, made explicit): the backlog a flood can build
+before nats-py drops messages as a slow consumer, which bounds Home Assistant's memory."""
+DROP_WARNING_INTERVAL: Final = 60.0
+"""Seconds between two warnings about dropped messages (each drop is counted)."""
 
 type EntityKey = tuple[str, str]
 """(platform, entity id) within one device."""
@@ -80,6 +88,7 @@ class NatsHub:
         self._early_states = EarlyStates()
         self._reauth_started = False
         self.counters = MessageCounters()
+        self._drop_warned_at = -math.inf
 
     @property
     def command_timeout(self) -> float:
@@ -126,10 +135,18 @@ class NatsHub:
         """
         assert self.client is not None
         subjects = self.subjects
-        await self.client.subscribe(subjects.announce, cb=_guarded(self._on_announce))
-        await self.client.subscribe(subjects.announce_any, cb=_guarded(self._on_announce))
-        await self.client.subscribe(subjects.status_any, cb=_guarded(self._on_status))
-        await self.client.subscribe(subjects.state_any, cb=_guarded(self._on_state))
+        for subject, handler in (
+            (subjects.announce, self._on_announce),
+            (subjects.announce_any, self._on_announce),
+            (subjects.status_any, self._on_status),
+            (subjects.state_any, self._on_state),
+        ):
+            await self.client.subscribe(
+                subject,
+                cb=_guarded(handler),
+                pending_msgs_limit=PENDING_MSGS_LIMIT,
+                pending_bytes_limit=PENDING_BYTES_LIMIT,
+            )
         self.entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
@@ -335,10 +352,27 @@ class NatsHub:
                 _LOGGER.error("NATS server refused the credentials: %s", err)
                 self.entry.async_start_reauth(self.hass)
             return
+        if isinstance(err, nats.errors.SlowConsumerError):
+            self._on_message_dropped(err.subject)
+            return
         if isinstance(err, (nats.errors.Error, OSError, TimeoutError)):
             _LOGGER.debug("NATS client error: %s", err)
         else:
             _LOGGER.warning("Unexpected error in the NATS client", exc_info=err)
+
+    def _on_message_dropped(self, subject: str) -> None:
+        """Count a message nats-py dropped from a full subscription queue; warn now and then."""
+        self.counters.messages_dropped += 1
+        now = self.hass.loop.time()
+        if now - self._drop_warned_at < DROP_WARNING_INTERVAL:
+            return
+        self._drop_warned_at = now
+        _LOGGER.warning(
+            "Home Assistant is not keeping up with NATS messages and dropped one on %s "
+            "(%d dropped since set-up); a device may be flooding",
+            subject,
+            self.counters.messages_dropped,
+        )
 
     async def _on_disconnected(self) -> None:
         if not self.connected or self.client is None:

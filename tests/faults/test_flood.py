@@ -7,9 +7,10 @@ What bounds the damage (measured here, see the printout):
   calm device's state waits behind the flood messages already queued ahead of
   it: its latency is (queued flood messages) x (per-message cost of the hub);
 * the hub's per-message cost for a valid state is a JSON parse, a schema check
-  and an HA state write; nats-py's per-subscription pending limits
-  (512 Ki messages / 128 MiB by default) are far above a 50k flood, so nothing
-  is dropped and nothing bounds the queue but the flood's own length;
+  and an HA state write; the per-subscription pending limits (512 Ki
+  messages / 128 MiB, nats-py's defaults set explicitly in hub.py) are far
+  above a 50k flood, so nothing is dropped here; past them nats-py drops
+  messages, which the hub counts and warns about naming the subject;
 * command replies arrive on nats-py's response subscription (futures, not the
   state queue), so commands only suffer the event loop time the flood eats.
 """
@@ -20,11 +21,14 @@ from dataclasses import dataclass
 import time
 
 import nats
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+
+from custom_components.nats import hub as hub_module
 
 from ..conftest import DeviceFactory
 from ..fuzz.harness import Watch, drain, until
@@ -158,3 +162,43 @@ async def test_flooding_entity_is_coalesced(
     print(f"\n{result}")  # noqa: T201
     assert hass.states.get("sensor.noisy_level").state == str(FLOOD - 1)
     assert result.noisy_writes <= FLOOD // 10
+
+
+async def test_dropped_messages_are_counted_and_named(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    nats_server: NatsServer,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the backlog limit nats-py drops messages: the user gets one warning naming the subject.
+
+    The limit is lowered to 20 messages so that a 5,000-message burst overflows it.
+    """
+    monkeypatch.setattr(hub_module, "PENDING_MSGS_LIMIT", 20)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    counters = config_entry.runtime_data.hub.counters
+    await device_factory(
+        "noisy", [{"platform": "sensor", "id": "level", "unit": "%"}], heartbeat_interval=600
+    )
+    await until(lambda: hass.states.get("sensor.noisy_level") is not None, 10)
+    applied_before = counters.states_applied
+
+    subject = "home.devices.noisy.sensor.level.state"
+    flooder = await nats.connect(nats_server.url)
+    try:
+        for i in range(5000):
+            await flooder.publish(subject, f'{{"state":{i}}}'.encode())
+        await flooder.flush()
+    finally:
+        await flooder.close()
+    # Every message is either applied or counted as dropped.
+    await until(lambda: counters.states_applied - applied_before + counters.messages_dropped == 5000, 30)
+
+    assert counters.messages_dropped > 0
+    warnings = [r.getMessage() for r in caplog.records if "not keeping up" in r.getMessage()]
+    assert len(warnings) == 1, "one warning per minute, not one per dropped message"
+    assert f"dropped one on {subject}" in warnings[0]
+    assert config_entry.runtime_data.hub.connected
