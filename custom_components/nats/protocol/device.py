@@ -66,6 +66,8 @@ class Device:
         self._subscriptions: list[Subscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = time.monotonic()
+        self._announce_pending = False
+        self._announce_replies: list[str] = []
         self.subjects.announce_for(device_id)  # validates the id early
 
     def announcement(self) -> dict[str, Any]:
@@ -105,11 +107,11 @@ class Device:
             await self.heartbeat(online=False)
             await self.nc.flush()
 
-    async def announce(self, reply: str | None = None) -> None:
-        """Publish the announcement and every state after it."""
+    async def announce(self, *replies: str) -> None:
+        """Publish the announcement (also to each reply subject) and every state after it."""
         payload = encode(self.announcement())
         await self.nc.publish(self.subjects.announce_for(self.id), payload)
-        if reply:
+        for reply in replies:
             await self.nc.publish(reply, payload)
         for entity_id, state in self.states.items():
             await self._publish_state(entity_id, state)
@@ -154,17 +156,31 @@ class Device:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _reannounce_later(self, reply: str | None) -> None:
+    def _schedule_announce(self, reply: str | None) -> None:
+        """Re-announce after a random delay; requests arriving meanwhile share it.
+
+        Home Assistant sends `ha.status` online and a discovery request together;
+        one announcement answers both (as the ESPHome component does).
+        """
+        if reply:
+            self._announce_replies.append(reply)
+        if not self._announce_pending:
+            self._announce_pending = True
+            self._spawn(self._announce_later())
+
+    async def _announce_later(self) -> None:
         await asyncio.sleep(random.uniform(0, self.announce_jitter))  # noqa: S311
-        await self.announce(reply)
+        self._announce_pending = False
+        replies, self._announce_replies = self._announce_replies, []
+        await self.announce(*replies)
 
     async def _on_discovery(self, msg: Msg) -> None:
-        self._spawn(self._reannounce_later(msg.reply or None))
+        self._schedule_announce(msg.reply or None)
 
     async def _on_ha_status(self, msg: Msg) -> None:
         with contextlib.suppress(ProtocolError):
             if decode_json(msg.data).get("status") == "online":
-                self._spawn(self._reannounce_later(None))
+                self._schedule_announce(None)
 
     async def _on_command(self, msg: Msg) -> None:
         parsed = self.subjects.parse_entity(msg.subject)

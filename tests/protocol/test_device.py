@@ -1,0 +1,61 @@
+"""The Python device library against a real nats-server: how it answers discovery."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import json
+
+import nats
+from nats.aio.msg import Msg
+
+from ..conftest import DeviceFactory
+from ..nats_server import NatsServer
+
+ANNOUNCE = "home.discovery.announce.lamp"
+
+
+async def test_discovery_request_is_answered_on_its_reply_subject(
+    device_factory: DeviceFactory, nats_server: NatsServer
+) -> None:
+    """A controller gathering devices gets the announcement as the reply."""
+    await device_factory("lamp", [{"platform": "switch", "id": "relay"}])
+    client = await nats.connect(nats_server.url)
+    try:
+        reply = await client.request("home.discovery.request", b'{"v":1}', timeout=2)
+    finally:
+        await client.close()
+    assert json.loads(reply.data)["id"] == "lamp"
+
+
+async def test_home_assistant_start_gets_one_announcement(
+    device_factory: DeviceFactory, nats_server: NatsServer
+) -> None:
+    """`ha.status` online and a discovery request together: one announcement answers both."""
+    device = await device_factory("lamp", [{"platform": "switch", "id": "relay"}], announce_jitter=0.3)
+    await device.set_state("relay", "ON")
+    client = await nats.connect(nats_server.url)
+    announcements: list[Msg] = []
+    states: list[Msg] = []
+    replies: list[Msg] = []
+    try:
+        await client.subscribe(ANNOUNCE, cb=_collect(announcements))
+        await client.subscribe("home.devices.lamp.switch.relay.state", cb=_collect(states))
+        inbox = client.new_inbox()
+        await client.subscribe(inbox, cb=_collect(replies))
+        await client.publish("home.ha.status", b'{"v":1,"status":"online"}')
+        await client.publish("home.discovery.request", b'{"v":1}', reply=inbox)
+        await client.flush()
+        await asyncio.sleep(0.8)  # past the 0.3 s jitter
+    finally:
+        await client.close()
+    assert len(announcements) == 1
+    assert len(replies) == 1
+    assert len(states) == 1, "the states follow the single announcement once"
+
+
+def _collect(messages: list[Msg]) -> Callable[[Msg], Awaitable[None]]:
+    async def _append(msg: Msg) -> None:
+        messages.append(msg)
+
+    return _append
