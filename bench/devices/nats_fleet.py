@@ -1,7 +1,8 @@
 """Many NATS Home devices in one process (one connection), separate from Home Assistant.
 
 Answers `P.discovery.request` and `P.ha.status` online the way the Device class
-does (announcement, then every known state, after a random 0-jitter s delay).
+and the ESPHome component do (announcement, then every known state, after a
+random 0-jitter s delay; requests arriving meanwhile share that announcement).
 Reads commands on stdin, one JSON per line, answers one JSON line on stdout:
   {"cmd": "run", "rate": R, "seconds": S}  or  {"cmd": "run", "rate": R, "count": N}
   -> {"sent": n, "t_first": monotonic, "t_last": monotonic, "achieved_rate": r}
@@ -62,12 +63,16 @@ async def main() -> None:
     state_subjects = [f"{p}.devices.{dev}.sensor.v.state" for dev, _, _ in devices]
     counters = [0] * len(devices)
 
-    async def announce(index: int, reply: str | None, delay: float) -> None:
+    pending: list[list[str] | None] = [None] * len(devices)
+    """Per device: the reply subjects of a scheduled announcement, None if none is."""
+
+    async def announce(index: int, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
+        replies, pending[index] = pending[index] or [], None
         dev, announcement, states = devices[index]
         await nc.publish(f"{p}.discovery.announce.{dev}", announcement)
-        if reply:
+        for reply in replies:
             await nc.publish(reply, announcement)
         for subject, payload in states:
             await nc.publish(subject, payload)
@@ -78,7 +83,12 @@ async def main() -> None:
 
     def announce_all(reply: str | None) -> None:
         for index in range(len(devices)):
-            task = loop.create_task(announce(index, reply, random.uniform(0, args.jitter)))  # noqa: S311
+            replies = pending[index]
+            if replies is not None:  # already scheduled: share it
+                replies.extend([reply] if reply else [])
+                continue
+            pending[index] = [reply] if reply else []
+            task = loop.create_task(announce(index, random.uniform(0, args.jitter)))  # noqa: S311
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
@@ -92,7 +102,7 @@ async def main() -> None:
     await nc.subscribe(f"{p}.discovery.request", cb=on_request)
     await nc.subscribe(f"{p}.ha.status", cb=on_ha_status)
     for index in range(len(devices)):  # devices announce when they connect
-        await announce(index, None, 0)
+        await announce(index, 0)
     await nc.flush()
     print(json.dumps({"ready": True}), flush=True)
 
