@@ -59,3 +59,22 @@ def _collect(messages: list[Msg]) -> Callable[[Msg], Awaitable[None]]:
         messages.append(msg)
 
     return _append
+
+
+async def test_restarted_device_answers_discovery_again(
+    device_factory: DeviceFactory, nats_server: NatsServer
+) -> None:
+    """A stop during the announce delay does not leave the device deaf to later requests."""
+    device = await device_factory("lamp", [{"platform": "switch", "id": "relay"}], announce_jitter=5)
+    client = await nats.connect(nats_server.url)
+    try:
+        await client.publish("home.discovery.request", b'{"v":1}')
+        await client.flush()
+        await asyncio.sleep(0.1)  # the announcement is now pending for up to 5 s
+        await device.stop()
+        device.announce_jitter = 0
+        await device.start()
+        reply = await client.request("home.discovery.request", b'{"v":1}', timeout=2)
+    finally:
+        await client.close()
+    assert json.loads(reply.data)["id"] == "lamp"

@@ -169,9 +169,11 @@ class Device:
             self._spawn(self._announce_later())
 
     async def _announce_later(self) -> None:
-        await asyncio.sleep(random.uniform(0, self.announce_jitter))  # noqa: S311
-        self._announce_pending = False
-        replies, self._announce_replies = self._announce_replies, []
+        try:
+            await asyncio.sleep(random.uniform(0, self.announce_jitter))  # noqa: S311
+        finally:  # also when stop() cancels it: a later request must schedule again
+            self._announce_pending = False
+            replies, self._announce_replies = self._announce_replies, []
         await self.announce(*replies)
 
     async def _on_discovery(self, msg: Msg) -> None:
