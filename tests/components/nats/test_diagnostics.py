@@ -69,17 +69,11 @@ async def test_diagnostics(
 async def test_diagnostics_count_invalid_states(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
     device_factory: DeviceFactory,
     nats_server: NatsServer,
 ) -> None:
     """A device sending bad states shows up in the counts a maintainer reads."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="diag-bad",
-        data={CONF_SERVERS: [nats_server.url], CONF_PREFIX: "home", CONF_AUTH_METHOD: "none"},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
     device = await device_factory("lab", [{"platform": "sensor", "id": "lux", "name": "Lux", "unit": "lx"}])
     await device.set_state("lux", 300)
     await wait_for(hass, lambda: state_of(hass, "sensor.lab_lux")() == "300")
@@ -90,5 +84,5 @@ async def test_diagnostics_count_invalid_states(
     await device.set_state("lux", 301)
     await wait_for(hass, lambda: state_of(hass, "sensor.lab_lux")() == "301")
 
-    messages = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["messages"]
+    messages = (await get_diagnostics_for_config_entry(hass, hass_client, setup_entry))["messages"]
     assert messages["states_invalid"] == 1
