@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.exceptions import HomeAssistantError
@@ -28,6 +29,7 @@ async def async_send_command(
     *,
     device: str,
     timeout: float,
+    on_no_responders: Callable[[], None] | None = None,
 ) -> Reply:
     """Send a command and return the device's positive reply.
 
@@ -39,6 +41,8 @@ async def async_send_command(
     try:
         msg = await client.request(subject, encode(payload), timeout=timeout)
     except nats.errors.NoRespondersError:
+        if on_no_responders is not None:
+            on_no_responders()
         raise _error("device_offline", device=device) from None
     except (TimeoutError, nats.errors.TimeoutError):
         raise _error("command_timeout", device=device, timeout=f"{timeout:g}") from None

@@ -33,6 +33,7 @@ from .discovery import Discovery
 from .early_states import EarlyStates
 from .protocol import PROTOCOL_VERSION
 from .protocol.errors import ProtocolError
+from .protocol.expiry import ControllerClock
 from .protocol.models import DeviceAnnouncement, EntityDescription, LightState, Reply, StateValue
 from .protocol.payloads import encode, parse_heartbeat, parse_state
 from .protocol.subjects import Subjects
@@ -78,6 +79,7 @@ class NatsHub:
         self.hass = hass
         self.entry = entry
         self.subjects = Subjects(entry.data.get(CONF_PREFIX, DEFAULT_PREFIX))
+        self.clock = ControllerClock()
         self.client: Client | None = None
         self.connected = False
         self.discovery = Discovery(self)
@@ -162,7 +164,8 @@ class NatsHub:
         with contextlib.suppress(nats.errors.Error, TimeoutError, OSError):
             if client.is_connected:
                 await client.publish(
-                    self.subjects.ha_status, encode({"v": PROTOCOL_VERSION, "status": "offline"})
+                    self.subjects.ha_status,
+                    encode({"v": PROTOCOL_VERSION, "status": "offline", **self.clock.stamp()}),
                 )
                 await client.flush(timeout=1)
         await client.close()
@@ -172,10 +175,14 @@ class NatsHub:
 
     async def _async_say_online(self) -> None:
         assert self.client is not None
+        # Stamped with the controller clock: devices date later commands by it.
         await self.client.publish(
-            self.subjects.ha_status, encode({"v": PROTOCOL_VERSION, "status": "online"})
+            self.subjects.ha_status,
+            encode({"v": PROTOCOL_VERSION, "status": "online", **self.clock.stamp()}),
         )
-        await self.client.publish(self.subjects.discovery_request, encode({"v": PROTOCOL_VERSION}))
+        await self.client.publish(
+            self.subjects.discovery_request, encode({"v": PROTOCOL_VERSION, **self.clock.stamp()})
+        )
 
     # Entities and their state
 
@@ -275,12 +282,16 @@ class NatsHub:
     async def async_command(self, device_id: str, key: EntityKey, payload: dict[str, Any]) -> Reply:
         """Send a command to an entity and return the device's positive reply."""
         platform, entity_id = key
+        timeout = self.command_timeout
         return await async_send_command(
             self.client if self.connected else None,
             self.subjects.entity(device_id, platform, entity_id, "command"),
-            payload,
+            {**payload, **self.clock.command_stamp(timeout)},
             device=self.device_name(device_id),
-            timeout=self.command_timeout,
+            timeout=timeout,
+            # Nobody holds the command subscription: the device is gone, whatever
+            # its heartbeat window says, until it is heard again.
+            on_no_responders=lambda: self.availability.offline(device_id),
         )
 
     @callback

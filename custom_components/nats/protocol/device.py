@@ -21,6 +21,7 @@ from nats.aio.subscription import Subscription
 
 from . import PROTOCOL_VERSION
 from .errors import ProtocolError
+from .expiry import EXPIRED_ERROR, CommandExpiry, without_stamp
 from .payloads import decode_json, encode, parse_command
 from .subjects import Subjects
 
@@ -62,6 +63,8 @@ class Device:
         self.command_handler = command_handler
         self.states: dict[str, dict[str, Any]] = {}
         self.commands: list[tuple[str, dict[str, Any]]] = []
+        self.expired: list[tuple[str, dict[str, Any]]] = []
+        self.expiry = CommandExpiry()
         self.presses: dict[str, int] = {}
         self._subscriptions: list[Subscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -177,11 +180,15 @@ class Device:
         await self.announce(*replies)
 
     async def _on_discovery(self, msg: Msg) -> None:
+        with contextlib.suppress(ProtocolError):
+            self.expiry.observe_message(decode_json(msg.data))
         self._schedule_announce(msg.reply or None)
 
     async def _on_ha_status(self, msg: Msg) -> None:
         with contextlib.suppress(ProtocolError):
-            if decode_json(msg.data).get("status") == "online":
+            status = decode_json(msg.data)
+            self.expiry.observe_message(status)
+            if status.get("status") == "online":
                 self._schedule_announce(None)
 
     async def _on_command(self, msg: Msg) -> None:
@@ -191,7 +198,14 @@ class Device:
             await self._reply(msg, {"ok": False, "error": "unknown entity"})
             return
         try:
-            command = parse_command(parsed.platform, msg.data)
+            stamped = parse_command(parsed.platform, msg.data)
+            command = without_stamp(stamped)
+            if self.expiry.is_expired(stamped):
+                # The controller has already told its user the command failed.
+                _LOGGER.warning("Device %s: refusing an expired command on %s", self.id, msg.subject)
+                self.expired.append((parsed.entity_id, command))
+                await self._reply(msg, {"ok": False, "error": EXPIRED_ERROR})
+                return
             self.commands.append((parsed.entity_id, command))
             state = None
             if self.command_handler is not None:

@@ -226,11 +226,21 @@ REPLY_SCHEMA: Final = vol.Schema(
     extra=vol.REMOVE_EXTRA,
 )
 
+MAX_SENT: Final = 2**53
+"""The largest controller clock reading a device parsing JSON numbers as doubles reads exactly."""
+MAX_TTL: Final = 3_600_000
+COMMAND_COMMON: Final = {
+    **OPTIONAL_VERSION,
+    # Command expiry (docs/protocol.md): the three fields travel together.
+    vol.Inclusive("clock", "expiry"): TOKEN,
+    vol.Inclusive("sent", "expiry"): vol.All(_integer, vol.Range(0, MAX_SENT)),
+    vol.Inclusive("ttl", "expiry"): vol.All(_integer, vol.Range(1, MAX_TTL)),
+}
 COMMAND_SCHEMAS: Final[dict[str, vol.Schema]] = {
-    "switch": vol.Schema({**OPTIONAL_VERSION, vol.Required("state"): vol.Any("ON", "OFF")}),
+    "switch": vol.Schema({**COMMAND_COMMON, vol.Required("state"): vol.Any("ON", "OFF")}),
     "light": vol.Schema(
         {
-            **OPTIONAL_VERSION,
+            **COMMAND_COMMON,
             vol.Required("state"): vol.Any("ON", "OFF"),
             vol.Optional("brightness"): BRIGHTNESS,
             vol.Optional("color_temp_kelvin"): KELVIN,
@@ -239,7 +249,7 @@ COMMAND_SCHEMAS: Final[dict[str, vol.Schema]] = {
         },
         extra=vol.REMOVE_EXTRA,
     ),
-    "button": vol.Schema({**OPTIONAL_VERSION, vol.Required("action"): "press"}),
-    "number": vol.Schema({**OPTIONAL_VERSION, vol.Required("value"): number}),
-    "select": vol.Schema({**OPTIONAL_VERSION, vol.Required("option"): _string(64, 1)}),
+    "button": vol.Schema({**COMMAND_COMMON, vol.Required("action"): "press"}),
+    "number": vol.Schema({**COMMAND_COMMON, vol.Required("value"): number}),
+    "select": vol.Schema({**COMMAND_COMMON, vol.Required("option"): _string(64, 1)}),
 }
