@@ -103,10 +103,20 @@ def nats_server_binary() -> str:
     return found
 
 
-def mosquitto_binary() -> str:
-    found = shutil.which("mosquitto") or (
+def _find_mosquitto() -> str | None:
+    return shutil.which("mosquitto") or (
         "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
     )
+
+
+def mosquitto_binary() -> str:
+    """Mosquitto, installed by scripts/setup-bench when missing (or it says what to install)."""
+    found = _find_mosquitto()
+    if not found:
+        setup = REPO / "scripts" / "setup-bench"
+        if subprocess.run([str(setup)], check=False).returncode != 0:
+            raise SystemExit(f"mosquitto not found and {setup} could not install it (see above)")
+        found = _find_mosquitto()
     if not found:
         raise SystemExit("mosquitto not found: apt-get install mosquitto (Debian package)")
     return found
