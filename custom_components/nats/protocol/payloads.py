@@ -27,6 +27,7 @@ from .schemas import (
 MAX_ANNOUNCEMENT_BYTES: Final = 64 * 1024
 MAX_PAYLOAD_BYTES: Final = 16 * 1024
 _SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
+_NUL_ESCAPE: Final = re.compile(rb"\\u0000")
 
 _ENTITY_FIELDS: Final = frozenset(EntityDescription.__dataclass_fields__)
 _DEVICE_INFO_FIELDS: Final = (
@@ -56,7 +57,26 @@ def decode_json(raw: bytes, limit: int = MAX_PAYLOAD_BYTES) -> dict[str, Any]:
             json.dumps(data, ensure_ascii=False).encode()
         except UnicodeEncodeError:
             raise ProtocolError("string with a lone surrogate escape is not Unicode text") from None
+    if _NUL_ESCAPE.search(raw) is not None and _has_nul(data):
+        # Anywhere, keys included: a device keeping strings as C strings cannot hold it.
+        raise ProtocolError("U+0000 is not allowed in strings")
     return data
+
+
+def _has_nul(data: Any) -> bool:
+    """Return whether any string (or key) holds U+0000; iterative, as nesting may be deep."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\0" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _validate(schema: Callable[[Any], Any], data: Any) -> Any:
