@@ -12,6 +12,7 @@ import nats.errors
 
 from .const import DOMAIN
 from .protocol.errors import ProtocolError
+from .protocol.expiry import EXPIRED_ERROR
 from .protocol.models import Reply
 from .protocol.payloads import encode, parse_reply
 
@@ -53,5 +54,8 @@ async def async_send_command(
     except ProtocolError as err:
         raise _error("invalid_reply", device=device, error=str(err)) from None
     if not reply.ok:
+        if reply.error == EXPIRED_ERROR:
+            ttl = payload.get("ttl", 0) / 1000
+            raise _error("command_expired", device=device, ttl=f"{ttl:g}")
         raise _error("command_rejected", device=device, error=reply.error or "no reason given")
     return reply

@@ -26,6 +26,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.nats.const import CONF_COMMAND_TIMEOUT
 
+from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
 from .conftest import state_of, wait_for
 
@@ -102,3 +103,25 @@ async def test_frozen_device_refuses_the_command_it_reads_late(
     assert published["home.devices.attic.number.dial.state"] == [{"state": 7}]
     assert "home.devices.attic.switch.relay.state" not in published  # the relay never switched off
     assert hass.states.get("switch.attic_relay").state == STATE_ON
+
+
+async def test_refusal_that_arrives_in_time_says_why(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, device_factory: DeviceFactory
+) -> None:
+    """A command the device dates too late, while Home Assistant still waits, fails with the reason."""
+    device = await device_factory("porch", [{"platform": "switch", "id": "relay"}])
+    await wait_for(hass, lambda: state_of(hass, "switch.porch_relay")() == "unknown")
+    # Teach the device that the controller's messages can arrive 10 s quicker than this
+    # one will: to the device, the next command is 10 s late (as after a long stall).
+    clock = setup_entry.runtime_data.hub.clock
+    device.expiry.observe(clock.id, clock.stamp()["sent"] + 10_000)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "switch", SERVICE_TURN_ON, {ATTR_ENTITY_ID: "switch.porch_relay"}, blocking=True
+        )
+    assert str(err.value) == (
+        "Device Porch received the command too late (more than 1.5 s after it was sent) "
+        "and did not carry it out"
+    )
+    assert device.commands == []
+    assert [entity for entity, _ in device.expired] == ["relay"]
