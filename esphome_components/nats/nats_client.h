@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "nats_entities.h"
+#include "nats_expiry.h"
 #include "nats_json.h"
 #include "nats_parser.h"
 #include "nats_protocol.h"
@@ -135,6 +136,8 @@ class NatsClient : public Component, public NatsParserListener {
   void handle_command_(const NatsMessage &msg);
   void reply_error_(const char *reply, const char *error);
   void schedule_announce_();
+  /// Dates the controller clock from a stamped ha.status or discovery request.
+  void observe_clock_(const NatsMessage &msg);
   size_t subject_(char *buf, const char *fmt, const char *a = "", const char *b = "");
 
   std::vector<Server> servers_;
@@ -156,6 +159,7 @@ class NatsClient : public Component, public NatsParserListener {
   socket::Ipv4Resolve resolve_;
   NatsParser parser_;
   NatsEntities entities_;
+  CommandExpiry expiry_;
   std::unique_ptr<char[]> rx_buf_;
   std::unique_ptr<char[]> tx_buf_;
   size_t tx_cap_{0};

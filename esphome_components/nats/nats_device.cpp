@@ -11,6 +11,7 @@
 #include "esphome/core/log.h"
 #include "esphome/core/version.h"
 
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 
@@ -96,6 +97,7 @@ void NatsClient::on_msg(const NatsMessage &msg) {
       this->handle_command_(msg);
       return;
     case SID_DISCOVERY:
+      this->observe_clock_(msg);
       if (msg.reply_len > 0 && msg.reply_len <= MAX_SUBJECT_LEN) {
         std::memcpy(this->announce_reply_, msg.reply, msg.reply_len + 1);
         this->announce_reply_pending_ = true;
@@ -108,6 +110,7 @@ void NatsClient::on_msg(const NatsMessage &msg) {
         ESP_LOGW(TAG, "Malformed payload on %s", msg.subject);
         return;
       }
+      this->observe_clock_(msg);
       JsonIterator it(root);
       JsonValue key, value;
       while (it.next_member(key, value)) {
@@ -138,6 +141,16 @@ void NatsClient::schedule_announce_() {
   }
 }
 
+void NatsClient::observe_clock_(const NatsMessage &msg) {
+  // Every controller message teaches the device how the controller's clock
+  // relates to its own; an unstamped one (an older controller, a person with
+  // the nats CLI) teaches nothing and is otherwise handled as before.
+  JsonValue root;
+  ClockStamp stamp;
+  if (json_parse_object(msg.payload, msg.payload_len, root) && parse_clock_stamp(root, stamp))
+    this->expiry_.observe(stamp, static_cast<int64_t>(millis_64()));
+}
+
 void NatsClient::handle_command_(const NatsMessage &msg) {
   const char *reply = msg.reply_len > 0 ? msg.reply : nullptr;
   Platform platform;
@@ -157,7 +170,23 @@ void NatsClient::handle_command_(const NatsMessage &msg) {
   }
   Command cmd;
   const char *error = nullptr;
-  if (!parse_command(platform, msg.payload, msg.payload_len, cmd, error) || !this->entities_.apply(*entry, cmd, error)) {
+  if (!parse_command(platform, msg.payload, msg.payload_len, cmd, error)) {
+    ESP_LOGW(TAG, "Command rejected on %s: %s", msg.subject, error);
+    this->reply_error_(reply, error);
+    return;
+  }
+  int64_t late;
+  if (this->expiry_.is_expired(cmd, static_cast<int64_t>(millis_64()), late)) {
+    // The controller has already told its user the command failed; carrying
+    // it out now (a frozen or congested device reading its backlog) would
+    // surprise them.
+    const int64_t shown = late < INT32_MAX ? late : INT32_MAX;
+    ESP_LOGW(TAG, "Refusing an expired command on %s: %" PRId32 " ms late, ttl %" PRIu32 " ms", msg.subject,
+             static_cast<int32_t>(shown), cmd.ttl);
+    this->reply_error_(reply, EXPIRED_ERROR);
+    return;
+  }
+  if (!this->entities_.apply(*entry, cmd, error)) {
     ESP_LOGW(TAG, "Command rejected on %s: %s", msg.subject, error);
     this->reply_error_(reply, error);
     return;

@@ -53,6 +53,41 @@ bool parse_rgb(const JsonValue &v, uint8_t rgb[3]) {
   return n == 3;
 }
 
+// An integer from 0 to max read from its literal's digits: as a double,
+// 2^53 + 1 would round down into range, and the reference (Python) takes
+// neither 5.0 nor 5e0 for an integer.
+bool integer_literal(const JsonValue &v, int64_t max, int64_t &out) {
+  if (v.type != JsonType::NUMBER || v.len == 0)
+    return false;
+  const char *p = v.text;
+  const char *end = v.text + v.len;
+  const bool negative = *p == '-';
+  if (negative)
+    p++;
+  if (p == end)
+    return false;
+  int64_t n = 0;
+  for (; p < end; p++) {
+    if (*p < '0' || *p > '9')
+      return false;  // a fraction or an exponent
+    n = n * 10 + (*p - '0');
+    if (n > max)
+      return false;  // checked per digit, so n never overflows
+  }
+  if (negative && n != 0)
+    return false;
+  out = n;
+  return true;
+}
+
+bool parse_clock(const JsonValue &v, ClockStamp &out) {
+  size_t n = 0;
+  if (!v.copy_string(out.clock, sizeof(out.clock), &n) || !is_valid_token(out.clock, n))
+    return false;
+  out.clock_len = n;
+  return true;
+}
+
 }  // namespace
 
 const char *platform_name(Platform platform) { return PLATFORM_NAMES[static_cast<uint8_t>(platform)]; }
@@ -135,6 +170,9 @@ bool parse_command(Platform platform, const char *payload, size_t len, Command &
   }
   bool has_state = false;
   bool has_action = false;
+  bool has_clock = false;
+  bool has_sent = false;
+  bool has_ttl = false;
   JsonIterator it(root);
   JsonValue key;
   JsonValue v;
@@ -151,6 +189,33 @@ bool parse_command(Platform platform, const char *payload, size_t len, Command &
       }
       out.has_version = true;
       out.version = PROTOCOL_VERSION;
+      continue;
+    }
+    // Command expiry (docs/protocol.md): the same fields on every platform.
+    if (key.equals("clock")) {
+      if (!parse_clock(v, out.stamp)) {
+        error = "clock must be a token of 1 to 64 characters a-z, 0-9, _ or -";
+        return false;
+      }
+      has_clock = true;
+      continue;
+    }
+    if (key.equals("sent")) {
+      if (!integer_literal(v, MAX_SENT, out.stamp.sent)) {
+        error = "sent must be an integer from 0 to 2^53";
+        return false;
+      }
+      has_sent = true;
+      continue;
+    }
+    if (key.equals("ttl")) {
+      int64_t ttl = 0;
+      if (!integer_literal(v, MAX_TTL, ttl) || ttl < 1) {
+        error = "ttl must be an integer from 1 to 3600000";
+        return false;
+      }
+      out.ttl = static_cast<uint32_t>(ttl);
+      has_ttl = true;
       continue;
     }
     switch (platform) {
@@ -258,7 +323,34 @@ bool parse_command(Platform platform, const char *payload, size_t len, Command &
       }
       break;
   }
+  // Part of a stamp cannot date the command: refuse rather than guess.
+  if (has_clock != has_sent || has_sent != has_ttl) {
+    error = "clock, sent and ttl must come together";
+    return false;
+  }
+  out.has_expiry = has_clock;
   return true;
+}
+
+bool parse_clock_stamp(const JsonValue &root, ClockStamp &out) {
+  out = ClockStamp{};
+  bool has_clock = false;
+  bool has_sent = false;
+  JsonIterator it(root);
+  JsonValue key;
+  JsonValue v;
+  while (it.next_member(key, v)) {
+    if (key.equals("clock")) {
+      if (!parse_clock(v, out))
+        return false;
+      has_clock = true;
+    } else if (key.equals("sent")) {
+      if (!integer_literal(v, MAX_SENT, out.sent))
+        return false;
+      has_sent = true;
+    }
+  }
+  return has_clock && has_sent;
 }
 
 }  // namespace esphome::nats

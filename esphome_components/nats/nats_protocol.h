@@ -9,6 +9,8 @@
 
 namespace esphome::nats {
 
+struct JsonValue;
+
 static constexpr uint8_t PROTOCOL_VERSION = 1;
 static constexpr size_t MAX_TOKEN_LEN = 64;
 /// Longest subject the device builds: prefix, ids and fixed words.
@@ -16,6 +18,10 @@ static constexpr size_t MAX_SUBJECT_LEN = 255;
 static constexpr size_t MAX_OPTION_LEN = 64;
 static constexpr size_t MAX_TEXT_STATE_LEN = 255;
 static constexpr size_t MAX_ERROR_LEN = 255;
+/// Command expiry (docs/protocol.md): the largest `sent` a controller may
+/// stamp (JSON numbers read as doubles are exact up to here) and the longest ttl.
+static constexpr int64_t MAX_SENT = int64_t{1} << 53;
+static constexpr int64_t MAX_TTL = 3600000;
 
 enum class Platform : uint8_t { SENSOR, BINARY_SENSOR, SWITCH, LIGHT, BUTTON, NUMBER, SELECT };
 
@@ -38,6 +44,13 @@ bool parse_command_subject(const char *subject, size_t len, const char *prefix, 
 
 enum class OnOff : uint8_t { NONE, ON, OFF };
 
+/// A controller clock reading: the `clock` and `sent` of a stamped message.
+struct ClockStamp {
+  char clock[MAX_TOKEN_LEN + 1]{};
+  size_t clock_len{0};
+  int64_t sent{0};
+};
+
 /// A validated command: only fields that were present are set.
 struct Command {
   bool has_version{false};
@@ -56,6 +69,10 @@ struct Command {
   double value{0};
   bool has_option{false};
   char option[MAX_OPTION_LEN + 1]{};
+  /// clock, sent and ttl: all three or none.
+  bool has_expiry{false};
+  ClockStamp stamp;
+  uint32_t ttl{0};
 };
 
 /// Validates a command payload for platform as docs/protocol.md defines it.
@@ -63,6 +80,11 @@ struct Command {
 /// Range checks that depend on the entity (number limits, select options,
 /// colour modes) are left to the code that applies the command.
 bool parse_command(Platform platform, const char *payload, size_t len, Command &out, const char *&error);
+
+/// Reads `clock` and `sent` from a controller message that is not a command
+/// (ha.status, discovery request; root is a validated object). False when
+/// either is missing or invalid: such a message cannot be dated.
+bool parse_clock_stamp(const JsonValue &root, ClockStamp &out);
 
 static constexpr uint16_t MIN_KELVIN = 1000;
 static constexpr uint16_t MAX_KELVIN = 20000;

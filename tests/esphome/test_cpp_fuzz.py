@@ -52,7 +52,10 @@ def fuzzer() -> Path:
     binary.parent.mkdir(parents=True, exist_ok=True)
     sources = [
         TARGET,
-        *(COMPONENT / f"nats_{name}.cpp" for name in ("json_reader", "json_writer", "parser", "protocol")),
+        *(
+            COMPONENT / f"nats_{name}.cpp"
+            for name in ("expiry", "json_reader", "json_writer", "parser", "protocol")
+        ),
     ]
     run_tool(
         [

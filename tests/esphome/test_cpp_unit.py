@@ -28,7 +28,9 @@ pytestmark = pytest.mark.timeout(600)
 COMPONENT = ROOT / "esphome_components" / "nats"
 CPP_TESTS = Path(__file__).parent / "cpp"
 # The socket-free part of the component; everything else needs ESPHome.
-SOURCES = [COMPONENT / f"nats_{name}.cpp" for name in ("json_reader", "json_writer", "parser", "protocol")]
+SOURCES = [
+    COMPONENT / f"nats_{name}.cpp" for name in ("expiry", "json_reader", "json_writer", "parser", "protocol")
+]
 FLAGS = [
     "-std=gnu++20",
     "-O1",
@@ -122,3 +124,8 @@ def test_vectors_reach_the_cpp_tests() -> None:
     tokens = subjects["valid_tokens"] + subjects["invalid_tokens"]
     for token in tokens:
         assert cpp_vectors.std_string(token) in generated
+    expiry = json.loads((vectors / "expiry.json").read_text())
+    for scenario in expiry["scenarios"]:
+        assert cpp_vectors.c_string(scenario["name"]) in generated
+    steps = sum(len(scenario["steps"]) for scenario in expiry["scenarios"])
+    assert generated.count("Verdict::") == steps

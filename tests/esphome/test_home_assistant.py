@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.nats.const import DOMAIN
@@ -135,3 +138,38 @@ async def test_firmware_recovers_and_dies(
     loop_time = hass.loop.time()
     await wait_for(hass, lambda: hass.states.get(relay).state == STATE_UNAVAILABLE, timeout=20)
     assert hass.loop.time() - loop_time >= 5
+
+
+async def test_command_to_a_frozen_firmware_is_not_carried_out_later(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """The user is told the command timed out; the firmware, thawed, refuses it (command expiry)."""
+    firmware = await _started(hass, setup_entry, host_firmware, nats_server)
+    relay = _entity_id(hass, "switch", "relay")
+    # A command that succeeds: the firmware learns Home Assistant's clock.
+    await _call(hass, "switch", "turn_off", relay)
+    assert hass.states.get(relay).state == "off"
+    await wait_for(hass, lambda: _state(hass, "binary_sensor", "relay_feedback").state == "off")
+
+    firmware.process.send_signal(signal.SIGSTOP)
+    try:
+        with pytest.raises(HomeAssistantError) as err:
+            await _call(hass, "switch", "turn_on", relay)
+        assert err.value.translation_key == "command_timeout"
+        assert err.value.translation_placeholders["device"] == "NATS host demo"
+        # The ttl (1.5 s) has passed during the 2 s timeout; a margin on top.
+        await asyncio.sleep(1)
+    finally:
+        firmware.process.send_signal(signal.SIGCONT)
+
+    # Barrier: a later command works, and the template sensor that follows it
+    # publishes only after the firmware has handled the frozen command (and
+    # published the relay's state, had it changed) on the same connection.
+    await _call(hass, "number", "set_value", _entity_id(hass, "number", "setpoint"), value=25.5)
+    await wait_for(hass, lambda: _state(hass, "sensor", "temperature").state == "25.5", timeout=10)
+    assert hass.states.get(relay).state == "off"
+    assert _state(hass, "binary_sensor", "relay_feedback").state == "off"
+    assert "Refusing an expired command on home.devices.nats-host-demo.switch.relay.command" in firmware.log()

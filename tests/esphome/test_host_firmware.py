@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
 import json
+import signal
 from typing import Any
 
 import nats
@@ -17,6 +18,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 import pytest
 
+from custom_components.nats.protocol.expiry import ControllerClock
 from custom_components.nats.protocol.models import DeviceAnnouncement, LightState
 from custom_components.nats.protocol.payloads import (
     parse_announcement,
@@ -51,12 +53,12 @@ class Recorder:
 
     async def wait_for(
         self,
-        subject: str,
+        subject: str | None,
         predicate: Callable[[Msg], bool] = lambda _: True,
         timeout: float = 5.0,
         since: int = 0,
     ) -> Msg:
-        """First message on subject (after since) that satisfies predicate."""
+        """First message on subject (any subject if None, after since) that satisfies predicate."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         index = since
@@ -64,7 +66,7 @@ class Recorder:
             while index < len(self.messages):
                 msg = self.messages[index]
                 index += 1
-                if msg.subject == subject and predicate(msg):
+                if subject in (None, msg.subject) and predicate(msg):
                     return msg
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -299,6 +301,78 @@ async def test_malformed_command_payload_is_answered(
     reply = parse_reply(msg.data)
     assert not reply.ok
     assert "JSON" in (reply.error or "")
+
+
+async def test_expired_command_is_refused_after_a_freeze(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    """A command read after its ttl, by a firmware that was frozen, is refused and not applied."""
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+    clock = ControllerClock()  # the test is the controller, stamping as Home Assistant does
+    relay = entity(announcement, "relay")
+    relay_state = firmware.subject("switch", "relay", "state")
+    # Every reply, including those to requests that have already timed out.
+    inboxes = Recorder()
+    await client.subscribe("_INBOX.>", cb=inboxes.handler)
+
+    # A stamped command that succeeds: the firmware now knows this clock.
+    reply = await command(client, firmware, "switch", "relay", {"state": "OFF", **clock.command_stamp(2)})
+    assert reply.ok, reply.error
+    assert reply.state == {"state": "OFF"}
+
+    mark, inbox_mark = bus.mark(), inboxes.mark()
+    firmware.process.send_signal(signal.SIGSTOP)
+    try:
+        with pytest.raises(nats.errors.TimeoutError):
+            await command(client, firmware, "switch", "relay", {"state": "ON", **clock.command_stamp(2)})
+        # The ttl (1.5 s) has passed during the 2 s timeout; a margin on top.
+        await asyncio.sleep(1)
+    finally:
+        firmware.process.send_signal(signal.SIGCONT)
+
+    # The firmware reads its backlog and refuses the command it finds expired ...
+    refusal = await inboxes.wait_for(None, lambda m: b"expired" in m.data, since=inbox_mark)
+    assert refusal.data == b'{"ok":false,"error":"command expired"}'
+    # ... while a fresh command of the same clock is carried out.
+    reply = await command(client, firmware, "light", "porch", {"state": "ON", **clock.command_stamp(2)})
+    assert reply.ok, reply.error
+    # The relay's state as the firmware reports it after all of that: a
+    # discovery request makes it re-announce and publish every state.
+    barrier = bus.mark()
+    await client.request("home.discovery.request", json.dumps({"v": 1, **clock.stamp()}).encode(), timeout=3)
+    msg = await bus.wait_for(relay_state, since=barrier)
+    assert parse_state(relay, msg.data) == "OFF"
+    assert all(parse_state(relay, m.data) == "OFF" for m in bus.messages[mark:] if m.subject == relay_state)
+    assert (
+        f"Refusing an expired command on {firmware.subject('switch', 'relay', 'command')}" in firmware.log()
+    )
+
+
+async def test_commands_are_dated_by_status_and_discovery_stamps(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    """ha.status and discovery requests teach the clock; unstamped commands have no expiry."""
+    firmware, _ = await start(host_firmware, nats_server, bus)
+    for subject, payload in (
+        ("home.ha.status", {"v": 1, "status": "offline"}),
+        ("home.discovery.request", {"v": 1}),
+    ):
+        clock = subject.rsplit(".", 1)[-1]
+        await client.publish(subject, json.dumps({**payload, "clock": clock, "sent": 100_000}).encode())
+        # Sent 100 s before the message that taught the clock: long expired.
+        reply = await command(
+            client, firmware, "switch", "relay", {"state": "ON", "clock": clock, "sent": 0, "ttl": 1500}
+        )
+        assert (reply.ok, reply.error) == (False, "command expired"), subject
+        reply = await command(
+            client, firmware, "switch", "relay", {"state": "ON", "clock": clock, "sent": 100_000, "ttl": 1500}
+        )
+        assert reply.ok, reply.error
+    reply = await command(client, firmware, "switch", "relay", {"state": "OFF"})
+    assert reply.ok, reply.error
+    reply = await command(client, firmware, "switch", "relay", {"state": "ON", "clock": "c", "sent": 1})
+    assert not reply.ok
+    assert "together" in (reply.error or "")
 
 
 async def test_discovery_request_and_ha_online_reannounce(

@@ -81,6 +81,13 @@ TEST(CommandVectors, EveryCaseOfCommandJson) {
     if (e.option != nullptr) {
       EXPECT_STREQ(cmd.option, e.option);
     }
+    EXPECT_EQ(cmd.has_expiry, e.clock != nullptr);
+    if (e.clock != nullptr) {
+      EXPECT_STREQ(cmd.stamp.clock, e.clock);
+      EXPECT_EQ(cmd.stamp.clock_len, std::strlen(e.clock));
+      EXPECT_EQ(cmd.stamp.sent, e.sent);
+      EXPECT_EQ(static_cast<long long>(cmd.ttl), e.ttl);
+    }
   }
 }
 

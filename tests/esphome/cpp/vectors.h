@@ -22,6 +22,9 @@ struct ExpectCommand {
   bool has_value;
   double value;
   const char *option;
+  const char *clock;
+  long long sent;
+  long long ttl;
 };
 
 struct CommandCase {
@@ -35,6 +38,24 @@ struct CommandCase {
 struct TokenCase {
   std::string token;
   bool valid;
+};
+
+enum class Verdict { NONE, ACCEPT, REFUSE };
+
+/// One message of expiry.json: a command when ttl > 0 (verdict says what the
+/// device does with it), otherwise a stamped ha.status or discovery request.
+struct ExpiryStep {
+  long long now;
+  const char *clock;
+  long long sent;
+  long long ttl;
+  long long late;
+  Verdict verdict;
+};
+
+struct ExpiryScenario {
+  const char *name;
+  std::vector<ExpiryStep> steps;
 };
 
 struct FrameCase {

@@ -1,11 +1,13 @@
 // libFuzzer target for the firmware's untrusted inputs: bytes from the server
 // (the NATS parser, fed in chunks of varying size) and command payloads from
-// the network (the JSON command reader, per platform). Sanitizers catch memory
+// the network (the JSON command reader, per platform, and the expiry rule on
+// the stamps it reads). Sanitizers catch memory
 // errors; the checks below catch results that break the parser's contract.
 
 #include <cstdlib>
 #include <cstring>
 
+#include "nats_expiry.h"
 #include "nats_parser.h"
 #include "nats_protocol.h"
 
@@ -63,6 +65,18 @@ void fuzz_command(Platform platform, const uint8_t *data, size_t size) {
     check(command.color_temp_kelvin >= MIN_KELVIN && command.color_temp_kelvin <= MAX_KELVIN);
   if (command.has_option)
     check(std::strlen(command.option) >= 1 && std::strlen(command.option) <= MAX_OPTION_LEN);
+  if (command.has_expiry) {
+    const ClockStamp &stamp = command.stamp;
+    check(stamp.clock_len == std::strlen(stamp.clock) && is_valid_token(stamp.clock, stamp.clock_len));
+    check(stamp.sent >= 0 && stamp.sent <= MAX_SENT);
+    check(command.ttl >= 1 && command.ttl <= MAX_TTL);
+    // Any valid stamp, at a device clock from boot to far beyond its life:
+    // UBSan catches an overflow in the rule's arithmetic.
+    CommandExpiry expiry;
+    int64_t late = -1;
+    check(!expiry.is_expired(command, 0, late) && late == 0);
+    check(expiry.is_expired(command, INT64_C(1) << 62, late) == (late > command.ttl));
+  }
 }
 
 void fuzz_tokens(const uint8_t *data, size_t size) {
