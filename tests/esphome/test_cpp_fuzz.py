@@ -37,6 +37,17 @@ def _seed_corpus(directory: Path) -> int:
     for case in commands["valid"] + commands["invalid"]:
         platform = PLATFORMS.index(case["platform"]) if case["platform"] in PLATFORMS else 0
         seeds.append(bytes([1 + 3 * platform]) + case["raw"].encode())
+    # Stamped commands and controller messages (command expiry).
+    expiry = json.loads((VECTORS / "expiry.json").read_text())
+    for scenario in expiry["scenarios"]:
+        for step in scenario["steps"]:
+            stamp = {"clock": step["clock"], "sent": step["sent"]}
+            payload = (
+                {"state": "ON", **stamp, "ttl": step["ttl"]}
+                if "ttl" in step
+                else {"status": "online", **stamp}
+            )
+            seeds.append(bytes([1 + 3 * PLATFORMS.index("switch")]) + json.dumps(payload).encode())
     tokens = json.loads((VECTORS / "subjects.json").read_text())
     seeds += [bytes([2]) + token.encode() for token in tokens["valid_tokens"] + tokens["invalid_tokens"]]
     for index, seed in enumerate(seeds):

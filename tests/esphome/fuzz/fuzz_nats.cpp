@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "nats_expiry.h"
+#include "nats_json.h"
 #include "nats_parser.h"
 #include "nats_protocol.h"
 
@@ -54,7 +55,17 @@ void fuzz_parser(const uint8_t *data, size_t size, size_t chunk) {
   }
 }
 
+void check_stamp(const ClockStamp &stamp) {
+  check(stamp.clock_len == std::strlen(stamp.clock) && is_valid_token(stamp.clock, stamp.clock_len));
+  check(stamp.sent >= 0 && stamp.sent <= MAX_SENT);
+}
+
 void fuzz_command(Platform platform, const uint8_t *data, size_t size) {
+  // The same bytes as a controller message (ha.status, discovery request).
+  JsonValue root;
+  ClockStamp stamp;
+  if (json_parse_object(reinterpret_cast<const char *>(data), size, root) && parse_clock_stamp(root, stamp))
+    check_stamp(stamp);
   Command command;
   const char *error = nullptr;
   if (!parse_command(platform, reinterpret_cast<const char *>(data), size, command, error)) {
@@ -66,9 +77,7 @@ void fuzz_command(Platform platform, const uint8_t *data, size_t size) {
   if (command.has_option)
     check(std::strlen(command.option) >= 1 && std::strlen(command.option) <= MAX_OPTION_LEN);
   if (command.has_expiry) {
-    const ClockStamp &stamp = command.stamp;
-    check(stamp.clock_len == std::strlen(stamp.clock) && is_valid_token(stamp.clock, stamp.clock_len));
-    check(stamp.sent >= 0 && stamp.sent <= MAX_SENT);
+    check_stamp(command.stamp);
     check(command.ttl >= 1 && command.ttl <= MAX_TTL);
     // Any valid stamp, at a device clock from boot to far beyond its life:
     // UBSan catches an overflow in the rule's arithmetic.
