@@ -156,13 +156,21 @@ async def test_invalid_state_in_reply(
     hass: HomeAssistant, desk: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An ok reply with a malformed state succeeds but keeps the old state, logged."""
+    await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")
+    assert hass.states.get("switch.desk_relay").state == STATE_ON
 
     async def odd_state(entity_id: str, command: dict[str, Any]) -> dict[str, Any]:
         return {"state": "sideways"}
 
     desk.command_handler = odd_state
-    await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")
+    await _call(hass, "switch", SERVICE_TURN_OFF, "switch.desk_relay")
+    assert desk.commands[-1] == ("relay", {"state": "OFF"})
     assert "Device desk: ignoring invalid state in the reply for relay" in caplog.text
+    assert hass.states.get("switch.desk_relay").state == STATE_ON
+    # The device also published the odd state on its state subject; once that
+    # is handled (and refused), the old state must still be shown.
+    await wait_for(hass, lambda: "Ignoring state on home.devices.desk.switch.relay.state" in caplog.text)
+    assert hass.states.get("switch.desk_relay").state == STATE_ON
 
 
 async def test_not_connected(

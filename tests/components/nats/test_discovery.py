@@ -118,7 +118,12 @@ async def test_reannounce_updates_in_place(
     assert hass.states.get("switch.hall_fan").attributes[ATTR_DEVICE_CLASS] == "switch"
 
     await device.announce()  # unchanged: nothing happens
-    await hass.async_block_till_done()
+    # Barrier: same publisher, same hub subscription, so handled after the re-announcement.
+    await device.nc.publish(
+        "home.discovery.announce.sentinel",
+        json.dumps({"v": 1, "id": "sentinel", "name": "Sentinel", "entities": []}).encode(),
+    )
+    await wait_for(hass, lambda: _device(hass, setup_entry, "sentinel") is not None)
     assert len(_entities(hass, setup_entry)) == 2
     assert len(hass.states.async_entity_ids()) == 2
 
@@ -165,9 +170,10 @@ async def test_hostile_announcements_rejected(
     subject = "home.discovery.announce" + (f".{case['subject_device']}" if case["subject_device"] else "")
     client = await nats.connect(nats_server.url)
     await client.publish(subject, case["raw"].encode())
-    # A valid announcement after it proves the bad one was processed (in order).
+    # A valid announcement after it proves the bad one was processed: same publisher
+    # and same hub subscription (the bare subject has one of its own), so in order.
     await client.publish(
-        "home.discovery.announce.sentinel",
+        "home.discovery.announce" + (".sentinel" if case["subject_device"] else ""),
         json.dumps({"v": 1, "id": "sentinel", "name": "Sentinel", "entities": []}).encode(),
     )
     await client.flush()

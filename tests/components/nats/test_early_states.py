@@ -12,37 +12,50 @@ from homeassistant.core import HomeAssistant
 from custom_components.nats import early_states
 from custom_components.nats.early_states import EarlyStates
 
+from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
 from .conftest import state_of, wait_for
 
 
 async def test_state_before_announcement(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: NatsServer
+    hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: NatsServer, device_factory: DeviceFactory
 ) -> None:
-    """A device's state published just before its announcement is not lost."""
+    """A device's state handled before its announcement is not lost."""
+    await device_factory("den", [{"platform": "sensor", "id": "level", "unit": "%"}])
+    await wait_for(hass, lambda: hass.states.get("sensor.den_level") is not None)
     client = await nats.connect(nats_server.url)
-    await client.publish("home.devices.early.switch.relay.state", b'{"state": "ON"}')
-    await client.publish("home.devices.early.sensor.level.state", b'{"state": "high"}')  # invalid: numeric
-    await client.flush()
-    await hass.async_block_till_done()
-    await client.publish(
-        "home.discovery.announce.early",
-        json.dumps(
-            {
-                "v": 1,
-                "id": "early",
-                "name": "Early",
-                "entities": [
-                    {"platform": "switch", "id": "relay"},
-                    {"platform": "sensor", "id": "level", "unit": "%"},
-                ],
-            }
-        ).encode(),
-    )
-    await client.flush()
-    await wait_for(hass, lambda: state_of(hass, "switch.early_relay")() == "on")
-    assert state_of(hass, "sensor.early_level")() == "unknown"
-    await client.close()
+    try:
+        await client.publish("home.devices.early.switch.relay.state", b'{"state": "ON"}')
+        # Invalid (the sensor is numeric): refused once announced.
+        await client.publish("home.devices.early.sensor.level.state", b'{"state": "high"}')
+        # Barrier: same publisher, same hub subscription, so handled after the early states.
+        await client.publish("home.devices.den.sensor.level.state", b'{"state": 1}')
+        await client.flush()
+        await wait_for(hass, lambda: state_of(hass, "sensor.den_level")() == "1")
+        # Both were handled before the announcement, which has not been sent yet.
+        hub = setup_entry.runtime_data.hub
+        assert hub.messages_for_diagnostics()["states_waiting_for_announcement"] == 2
+
+        await client.publish(
+            "home.discovery.announce.early",
+            json.dumps(
+                {
+                    "v": 1,
+                    "id": "early",
+                    "name": "Early",
+                    "entities": [
+                        {"platform": "switch", "id": "relay"},
+                        {"platform": "sensor", "id": "level", "unit": "%"},
+                    ],
+                }
+            ).encode(),
+        )
+        await client.flush()
+        await wait_for(hass, lambda: state_of(hass, "switch.early_relay")() == "on")
+        assert state_of(hass, "sensor.early_level")() == "unknown"
+        assert hub.messages_for_diagnostics()["states_waiting_for_announcement"] == 0
+    finally:
+        await client.close()
 
 
 def test_bounded_by_count() -> None:

@@ -10,6 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
@@ -110,15 +111,24 @@ async def test_malformed_states_ignored(
 
 
 async def test_state_of_unknown_entity_creates_nothing(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: NatsServer
+    hass: HomeAssistant, setup_entry: MockConfigEntry, device_factory: DeviceFactory, nats_server: NatsServer
 ) -> None:
-    """States for entities nobody announced are dropped."""
+    """States for entities nobody announced create nothing; they wait for an announcement."""
+    await device_factory("den", [{"platform": "sensor", "id": "level", "unit": "%"}])
+    await wait_for(hass, lambda: hass.states.get("sensor.den_level") is not None)
     client = await nats.connect(nats_server.url)
     await client.publish("home.devices.ghost.switch.relay.state", json.dumps({"state": "ON"}).encode())
+    # Barrier: same publisher, same hub subscription, so handled after the ghost's state.
+    await client.publish("home.devices.den.sensor.level.state", json.dumps({"state": 7}).encode())
     await client.flush()
     await client.close()
-    await hass.async_block_till_done()
-    assert hass.states.async_entity_ids() == []
+    await wait_for(hass, lambda: state_of(hass, "sensor.den_level")() == "7")
+
+    assert hass.states.async_entity_ids() == ["sensor.den_level"]
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), setup_entry.entry_id)
+    assert [device.name for device in devices] == ["Den"]
+    hub = setup_entry.runtime_data.hub
+    assert hub.messages_for_diagnostics()["states_waiting_for_announcement"] == 1
 
 
 async def test_last_state_survives_entity_recreation(
