@@ -56,7 +56,8 @@ def test_unstamped_messages_teach_nothing() -> None:
     """Messages without a clock stamp (older controllers, `nats req`) are not dated."""
     expiry = CommandExpiry(now_ms=lambda: 10_000)
     expiry.observe_message({"v": 1, "status": "online"})
-    expiry.observe_message({"clock": "c", "sent": True})
+    for bad in ({"clock": "c", "sent": True}, {"clock": "a.b", "sent": 5}, {"clock": "c", "sent": 2**53 + 1}):
+        expiry.observe_message(bad)
     assert not expiry.is_expired({"state": "ON"})
     assert not expiry.is_expired({"state": "ON", "clock": "c", "sent": 0, "ttl": 1})
 

@@ -17,8 +17,12 @@ import secrets
 import time
 from typing import Any, Final
 
+from .subjects import is_valid_token
+
 DRIFT_DIVISOR: Final = 5000
 """The estimate may drift by 1 ms per 5,000 ms of the device's clock (200 ppm)."""
+MAX_SENT: Final = 2**53
+"""The largest clock reading a device parsing JSON numbers as doubles reads exactly."""
 CLOCKS_KEPT: Final = 4
 """Controller clocks a device remembers, the least recently heard forgotten first."""
 EXPIRED_ERROR: Final = "command expired"
@@ -89,8 +93,14 @@ class CommandExpiry:
     def observe_message(self, payload: Mapping[str, Any]) -> None:
         """Learn from a controller message (ha.status, discovery request) if it is stamped."""
         clock, sent = payload.get("clock"), payload.get("sent")
-        if isinstance(clock, str) and isinstance(sent, int) and not isinstance(sent, bool):
-            self.observe(clock, sent)
+        # A stamp that a command could not carry teaches nothing (docs/protocol.md).
+        if (
+            is_valid_token(clock)
+            and isinstance(sent, int)
+            and not isinstance(sent, bool)
+            and 0 <= sent <= MAX_SENT
+        ):
+            self.observe(str(clock), sent)
 
     def is_expired(self, command: Mapping[str, Any], now: int | None = None) -> bool:
         """Return whether a validated command arrived too late to be carried out."""

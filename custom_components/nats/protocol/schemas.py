@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import probatio as vol
 
+from .expiry import MAX_SENT
 from .subjects import TOKEN_RE
 
 MAX_ENTITIES: Final = 256
@@ -114,14 +115,40 @@ def _distinct(options: list[str]) -> list[str]:
     return options
 
 
+OPTIONS: Final = vol.All([_string(64, 1)], vol.Length(min=1, max=64), _distinct)
+
+
+def _sensor_fields(entity: dict[str, Any]) -> dict[str, Any]:
+    """Refuse sensor fields that contradict each other instead of dropping one silently."""
+    numeric = entity.get("numeric")
+    numeric_fields = [key for key in ("unit", "state_class") if entity.get(key) is not None]
+    if numeric is False and numeric_fields:
+        raise vol.Invalid(
+            f"a text sensor (numeric: false) cannot have a {numeric_fields[0]}", path=[numeric_fields[0]]
+        )
+    if entity.get("options") is not None:
+        if entity.get("device_class") != "enum":
+            raise vol.Invalid("options need device_class 'enum'", path=["options"])
+        if numeric or numeric_fields:
+            raise vol.Invalid(
+                "an enum sensor is text: options cannot go with numeric: true, a unit or a state class",
+                path=["options"],
+            )
+    return entity
+
+
 ENTITY_SCHEMAS: Final[dict[str, Validator]] = {
-    "sensor": _entity_schema(
-        {
-            vol.Optional("unit"): vol.Any(None, _string(32)),
-            vol.Optional("state_class"): vol.Any(None, "measurement", "total", "total_increasing"),
-            vol.Optional("precision"): vol.Any(None, vol.All(_integer, vol.Range(0, 10))),
-            vol.Optional("numeric"): vol.Any(None, bool),
-        }
+    "sensor": vol.All(
+        _entity_schema(
+            {
+                vol.Optional("unit"): vol.Any(None, _string(32)),
+                vol.Optional("state_class"): vol.Any(None, "measurement", "total", "total_increasing"),
+                vol.Optional("precision"): vol.Any(None, vol.All(_integer, vol.Range(0, 10))),
+                vol.Optional("numeric"): vol.Any(None, bool),
+                vol.Optional("options"): vol.Any(None, OPTIONS),
+            }
+        ),
+        _sensor_fields,
     ),
     "binary_sensor": _entity_schema({}),
     "switch": _entity_schema({}),
@@ -150,7 +177,7 @@ ENTITY_SCHEMAS: Final[dict[str, Validator]] = {
     ),
     "select": _entity_schema(
         {
-            vol.Required("options"): vol.All([_string(64, 1)], vol.Length(min=1, max=64), _distinct),
+            vol.Required("options"): OPTIONS,
         }
     ),
 }
@@ -226,8 +253,6 @@ REPLY_SCHEMA: Final = vol.Schema(
     extra=vol.REMOVE_EXTRA,
 )
 
-MAX_SENT: Final = 2**53
-"""The largest controller clock reading a device parsing JSON numbers as doubles reads exactly."""
 MAX_TTL: Final = 3_600_000
 COMMAND_COMMON: Final = {
     **OPTIONAL_VERSION,
