@@ -13,7 +13,7 @@ from .const import DOMAIN
 from .entity import entity_unique_id
 from .protocol.errors import ProtocolError
 from .protocol.models import DeviceAnnouncement, EntityDescription
-from .protocol.payloads import parse_announcement
+from .protocol.payloads import claimed_device_id, parse_announcement
 
 if TYPE_CHECKING:
     from .hub import NatsHub
@@ -38,7 +38,13 @@ class Discovery:
         try:
             device = parse_announcement(raw, subject_device)
         except ProtocolError as err:
-            _LOGGER.warning("Ignoring announcement on %s: %s", subject, err)
+            # The whole announcement is refused: the device's entities stay as they were.
+            _LOGGER.warning(
+                "Ignoring announcement on %s: %s (device %s)",
+                subject,
+                err,
+                subject_device or claimed_device_id(raw) or "unknown",
+            )
             if subject_device and "unsupported protocol version" in str(err):
                 self._report_unsupported_version(subject_device, str(err))
             return

@@ -75,7 +75,12 @@ class NatsLight(NatsEntity, LightEntity):
         if ATTR_BRIGHTNESS in kwargs:
             command["brightness"] = kwargs[ATTR_BRIGHTNESS]
         if ATTR_COLOR_TEMP_KELVIN in kwargs:
-            command["color_temp_kelvin"] = kwargs[ATTR_COLOR_TEMP_KELVIN]
+            # Home Assistant passes any positive value on; the device must refuse
+            # one outside its announced range, so send the nearest it accepts.
+            kelvin = kwargs[ATTR_COLOR_TEMP_KELVIN]
+            command["color_temp_kelvin"] = min(
+                max(kelvin, self.min_color_temp_kelvin), self.max_color_temp_kelvin
+            )
         if ATTR_RGB_COLOR in kwargs:
             command["rgb"] = list(kwargs[ATTR_RGB_COLOR])
         if ATTR_TRANSITION in kwargs:

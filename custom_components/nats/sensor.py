@@ -8,12 +8,11 @@ import logging
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.util import dt as dt_util
 
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
 from .hub import NatsHub
 from .protocol.models import EntityDescription, StateValue
-from .protocol.payloads import is_numeric_sensor
+from .protocol.payloads import is_numeric_sensor, parse_date, parse_epoch, parse_timestamp
 from .runtime import NatsConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,10 +33,10 @@ def _compatible(device_class: SensorDeviceClass, description: EntityDescription,
     """Return whether Home Assistant accepts the device class for this sensor.
 
     It refuses text in a numeric device class, a unit or state class on a
-    timestamp or date, and an enum without options (the protocol has none).
+    timestamp or date, and an enum without options (announced since 1.3).
     """
     if device_class is SensorDeviceClass.ENUM:
-        return False
+        return not numeric and bool(description.options)
     if not numeric:
         return device_class in TEXT_DEVICE_CLASSES
     if device_class is SensorDeviceClass.DATE:
@@ -57,14 +56,17 @@ class NatsSensor(NatsEntity, SensorEntity):
         self._numeric = is_numeric_sensor(description)
         if device_class is not None and not _compatible(device_class, description, self._numeric):
             _LOGGER.warning(
-                "Device %s: %s sensor %s cannot use device class %r; shown without it",
+                "Device %s: %s sensor %s cannot use device class %r%s; shown without it",
                 device_id,
                 "numeric" if self._numeric else "text",
                 description.id,
                 description.device_class,
+                " without options" if device_class is SensorDeviceClass.ENUM and not self._numeric else "",
             )
             device_class = None
         self._attr_device_class = device_class
+        if device_class is SensorDeviceClass.ENUM:
+            self._attr_options = list(description.options)
         if self._numeric:
             self._attr_native_unit_of_measurement = description.unit
             if description.state_class is not None:
@@ -76,25 +78,15 @@ class NatsSensor(NatsEntity, SensorEntity):
         self._attr_native_value = self._convert(value)
 
     def _convert(self, value: StateValue) -> str | int | float | datetime | date | None:
+        """Convert a state the protocol layer validated against this sensor's device class."""
         if isinstance(value, (int, float)) and self.device_class is SensorDeviceClass.TIMESTAMP:
-            return dt_util.utc_from_timestamp(value)
+            return parse_epoch(value)
         if value is None or isinstance(value, (int, float)):
             return value
         if not isinstance(value, str):
             return None
         if self.device_class is SensorDeviceClass.TIMESTAMP:
-            parsed = dt_util.parse_datetime(value)
-            if parsed is None or parsed.tzinfo is None:
-                self._warn_format(value, "an ISO 8601 date and time with a time zone")
-                return None
-            return parsed
+            return parse_timestamp(value)
         if self.device_class is SensorDeviceClass.DATE:
-            if (day := dt_util.parse_date(value)) is None:
-                self._warn_format(value, "an ISO 8601 date")
-            return day
+            return parse_date(value)
         return value
-
-    def _warn_format(self, value: str, expected: str) -> None:
-        _LOGGER.warning(
-            "Device %s: sensor %s sent %r, expected %s", self.device_id, self.description.id, value, expected
-        )

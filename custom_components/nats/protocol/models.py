@@ -31,7 +31,7 @@ class EntityDescription:
     max: float = 100
     step: float = 1
     mode: str = "auto"
-    # select
+    # select; sensor with device class enum
     options: tuple[str, ...] = ()
 
 

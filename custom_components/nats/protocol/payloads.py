@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 import json
 import re
 from typing import Any, Final
@@ -23,6 +24,7 @@ from .schemas import (
     major_version,
     number,
 )
+from .subjects import is_valid_token
 
 MAX_ANNOUNCEMENT_BYTES: Final = 64 * 1024
 MAX_PAYLOAD_BYTES: Final = 16 * 1024
@@ -93,8 +95,10 @@ def _default_name(entity_id: str) -> str:
 def _entity(data: dict[str, Any]) -> EntityDescription:
     fields = {key: value for key, value in data.items() if key in _ENTITY_FIELDS}
     for key in ("color_modes", "options"):
-        if key in fields:
+        if fields.get(key) is not None:
             fields[key] = tuple(fields[key])
+        else:
+            fields.pop(key, None)  # null: the default, none
     if "name" not in data:
         fields["name"] = _default_name(data["id"])
     return EntityDescription(**fields)
@@ -121,6 +125,16 @@ def parse_announcement(raw: bytes, subject_device: str) -> DeviceAnnouncement:
     )
 
 
+def claimed_device_id(raw: bytes) -> str | None:
+    """Return the id an invalid announcement claims, if it holds a valid one (for logs)."""
+    try:
+        data = decode_json(raw, MAX_ANNOUNCEMENT_BYTES)
+    except ProtocolError:
+        return None
+    device_id = data.get("id")
+    return device_id if isinstance(device_id, str) and is_valid_token(device_id) else None
+
+
 def parse_heartbeat(raw: bytes) -> Heartbeat:
     """Validate a heartbeat payload."""
     data = _validate(HEARTBEAT_SCHEMA, decode_json(raw))
@@ -136,6 +150,48 @@ def is_numeric_sensor(entity: EntityDescription) -> bool:
         or entity.state_class is not None
         or (entity.device_class is not None and entity.device_class not in NON_NUMERIC_SENSOR_CLASSES)
     )
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """Return an ISO 8601 date and time with a time zone (as UTC), or None if it is not one."""
+    try:
+        value = datetime.fromisoformat(text)
+        return value.astimezone(UTC) if value.tzinfo is not None else None
+    except (ValueError, OverflowError):  # e.g. year 1 at +01:00 is before year 1 in UTC
+        return None
+
+
+def parse_epoch(seconds: float) -> datetime | None:
+    """Return seconds since the Unix epoch as a UTC datetime, or None if out of range."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def parse_date(text: str) -> date | None:
+    """Return an ISO 8601 date, or None if the text is not one."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _sensor_state(entity: EntityDescription, value: Any) -> StateValue:
+    """Validate a sensor's non-null state: a number, or text of its device class."""
+    if is_numeric_sensor(entity):
+        numeric: float | int = _validate(number, value)
+        if entity.device_class == "timestamp" and parse_epoch(numeric) is None:
+            raise ProtocolError(f"timestamp {numeric!r} is out of range")
+        return numeric
+    text: str = _validate(TEXT_STATE, value)
+    if entity.options and text not in entity.options:
+        raise ProtocolError(f"option {text!r} was not announced")
+    if entity.device_class == "timestamp" and parse_timestamp(text) is None:
+        raise ProtocolError(f"{text!r} is not an ISO 8601 date and time with a time zone")
+    if entity.device_class == "date" and parse_date(text) is None:
+        raise ProtocolError(f"{text!r} is not an ISO 8601 date")
+    return text
 
 
 def parse_state(entity: EntityDescription, raw: bytes) -> StateValue:
@@ -156,12 +212,18 @@ def state_from_mapping(entity: EntityDescription, data: Mapping[str, Any]) -> St
         mode = light.get("color_mode")
         if mode is not None and mode not in entity.color_modes:
             raise ProtocolError(f"colour mode {mode!r} was not announced")
+        kelvin = light.get("color_temp_kelvin")
+        if kelvin is not None and not entity.min_kelvin <= kelvin <= entity.max_kelvin:
+            raise ProtocolError(
+                f"color_temp_kelvin {kelvin} is outside the announced range "
+                f"{entity.min_kelvin}..{entity.max_kelvin}"
+            )
         rgb = light.get("rgb")
         return LightState(
             state=light["state"],
             brightness=light.get("brightness"),
             color_mode=mode,
-            color_temp_kelvin=light.get("color_temp_kelvin"),
+            color_temp_kelvin=kelvin,
             rgb=(rgb[0], rgb[1], rgb[2]) if rgb is not None else None,
         )
     if value is None:
@@ -170,12 +232,11 @@ def state_from_mapping(entity: EntityDescription, data: Mapping[str, Any]) -> St
         if value not in ("ON", "OFF"):
             raise ProtocolError(f"state {value!r} is not 'ON', 'OFF' or null")
         return str(value)
-    if platform == "number" or (platform == "sensor" and is_numeric_sensor(entity)):
+    if platform == "sensor":
+        return _sensor_state(entity, value)
+    if platform == "number":
         numeric: float | int = _validate(number, value)
         return numeric
-    if platform == "sensor":
-        text: str = _validate(TEXT_STATE, value)
-        return text
     if platform == "select":
         if value not in entity.options:
             raise ProtocolError(f"option {value!r} was not announced")

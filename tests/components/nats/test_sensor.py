@@ -32,11 +32,11 @@ async def test_enum_sensor_shown_as_text(
     device_factory: DeviceFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An enum sensor has no options in protocol v1, so it is shown as text."""
+    """An enum sensor announced without options (protocol 1.0-1.2) is shown as text."""
     device = await device_factory("lab", [{"platform": "sensor", "id": "phase", "device_class": "enum"}])
     await device.set_state("phase", "waxing")
     await wait_for(hass, lambda: state_of(hass, "sensor.lab_phase")() == "waxing")
-    assert "text sensor phase cannot use device class 'enum'" in caplog.text
+    assert "text sensor phase cannot use device class 'enum' without options" in caplog.text
 
 
 async def test_numeric_flag(
@@ -45,7 +45,7 @@ async def test_numeric_flag(
     device_factory: DeviceFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """numeric: true makes a unitless sensor numeric; numeric: false keeps a unit-less text sensor."""
+    """numeric: true makes a unitless sensor numeric; numeric: false makes a text sensor."""
     device = await device_factory(
         "lab",
         [
@@ -53,7 +53,6 @@ async def test_numeric_flag(
             {
                 "platform": "sensor",
                 "id": "code",
-                "unit": "x",
                 "device_class": "temperature",
                 "numeric": False,
             },
@@ -76,6 +75,7 @@ async def test_numeric_flag(
     ("device_class", "good", "bad"),
     [
         ("timestamp", "2026-01-02T03:04:05+01:00", "2026-01-02T03:04:05"),
+        ("timestamp", "2026-01-02T03:04:05+01:00", "yesterday"),
         ("date", "2026-01-02", "yesterday"),
     ],
 )
@@ -88,11 +88,23 @@ async def test_time_sensors(
     good: str,
     bad: str,
 ) -> None:
-    """Timestamps need a time zone and dates must be ISO 8601; others become unknown."""
-    device = await device_factory("lab", [{"platform": "sensor", "id": "when", "device_class": device_class}])
+    """Timestamps need a time zone and dates must be ISO 8601; an invalid one is dropped.
+
+    The sensor keeps its last good value, as for every other invalid state.
+    """
+    device = await device_factory(
+        "lab",
+        [
+            {"platform": "sensor", "id": "when", "device_class": device_class},
+            {"platform": "sensor", "id": "barrier"},
+        ],
+    )
     await device.set_state("when", good)
     await wait_for(hass, lambda: state_of(hass, "sensor.lab_when")() not in (None, STATE_UNKNOWN))
-    assert state_of(hass, "sensor.lab_when")().startswith(good[:10])
+    shown = state_of(hass, "sensor.lab_when")()
+    assert shown.startswith(good[:10])
     await device.set_state("when", bad)
-    await wait_for(hass, lambda: state_of(hass, "sensor.lab_when")() == STATE_UNKNOWN)
-    assert f"Device lab: sensor when sent {bad!r}" in caplog.text
+    await device.set_state("barrier", "after")  # handled after the bad state
+    await wait_for(hass, lambda: state_of(hass, "sensor.lab_barrier")() == "after")
+    assert state_of(hass, "sensor.lab_when")() == shown
+    assert f"Ignoring state on home.devices.lab.sensor.when.state: {bad!r} is not an ISO 8601" in caplog.text
