@@ -11,6 +11,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .const import DOMAIN
 from .entity import entity_unique_id
+from .log_limiter import LogLimiter
 from .protocol.errors import ProtocolError
 from .protocol.models import DeviceAnnouncement, EntityDescription
 from .protocol.payloads import claimed_device_id, parse_announcement
@@ -32,6 +33,7 @@ class Discovery:
     def __init__(self, hub: NatsHub) -> None:
         self._hub = hub
         self.devices: dict[str, DeviceAnnouncement] = {}
+        self._log_limiter = LogLimiter(_LOGGER, hub.hass.loop.time)
 
     async def async_handle(self, subject: str, subject_device: str, raw: bytes) -> None:
         """Validate and apply one announcement; refuse bad ones with a warning."""
@@ -39,7 +41,9 @@ class Discovery:
             device = parse_announcement(raw, subject_device)
         except ProtocolError as err:
             # The whole announcement is refused: the device's entities stay as they were.
-            _LOGGER.warning(
+            self._log_limiter.warning(
+                subject,
+                str(err),
                 "Ignoring announcement on %s: %s (device %s)",
                 subject,
                 err,

@@ -31,6 +31,7 @@ from .const import (
 from .counters import MessageCounters
 from .discovery import Discovery
 from .early_states import EarlyStates
+from .log_limiter import LogLimiter
 from .protocol import PROTOCOL_VERSION
 from .protocol.errors import ProtocolError
 from .protocol.expiry import ControllerClock
@@ -91,6 +92,8 @@ class NatsHub:
         self._reauth_started = False
         self.counters = MessageCounters()
         self._drop_warned_at = -math.inf
+        # A device repeating a mistake writes one warning a minute per subject and reason.
+        self.log_limiter = LogLimiter(_LOGGER, hass.loop.time)
 
     @property
     def command_timeout(self) -> float:
@@ -251,7 +254,7 @@ class NatsHub:
             value = parse_state(description, raw)
         except ProtocolError as err:
             self.counters.states_invalid += 1
-            _LOGGER.warning("Ignoring state on %s: %s", subject, err)
+            self.log_limiter.warning(subject, str(err), "Ignoring state on %s: %s", subject, err)
             return False
         self.counters.states_applied += 1
         self.store_state(device_id, key, value)
@@ -329,7 +332,7 @@ class NatsHub:
         try:
             heartbeat = parse_heartbeat(msg.data)
         except ProtocolError as err:
-            _LOGGER.warning("Ignoring heartbeat on %s: %s", msg.subject, err)
+            self.log_limiter.warning(msg.subject, str(err), "Ignoring heartbeat on %s: %s", msg.subject, err)
             return
         if heartbeat.online:
             self.availability.track(device_id, heartbeat.interval)
