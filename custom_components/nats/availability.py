@@ -38,13 +38,20 @@ class AvailabilityTracker:
 
     @callback
     def track(self, device_id: str, interval: float) -> None:
-        """Start or update tracking of a device heard just now."""
+        """Start or update tracking of a device heard just now.
+
+        The interval of the most recent announcement or heartbeat counts, shorter
+        or longer: a timer armed for a longer window is re-armed for the new one.
+        """
         window = interval * AVAILABILITY_FACTOR
         liveness = self._devices.get(device_id)
         if liveness is None:
             liveness = self._devices[device_id] = _Liveness(window, self._loop.time(), False)
+        changed = window != liveness.window
         liveness.window = window
         self.heard(device_id)
+        if changed and liveness.available:
+            self._arm(device_id, liveness, window)
 
     @callback
     def heard(self, device_id: str) -> None:

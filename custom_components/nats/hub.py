@@ -392,7 +392,7 @@ class NatsHub:
         if not self.connected or self.client is None:
             return
         self.connected = False
-        _LOGGER.warning("Lost the connection to the NATS server; NATS entities are unavailable")
+        _LOGGER.info("Lost the connection to the NATS server; NATS entities are unavailable")
         self._write_all()
 
     async def _on_reconnected(self) -> None:
