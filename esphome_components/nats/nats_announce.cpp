@@ -137,9 +137,8 @@ void NatsEntities::write_entities(JsonWriter &w) const {
           w.value("rgb");
         w.end_array();
         if (modes & MODE_COLOR_TEMP) {
-          uint16_t min_k = mireds_to_kelvin(traits.get_max_mireds());
-          uint16_t max_k = mireds_to_kelvin(traits.get_min_mireds());
-          if (min_k < max_k) {
+          uint16_t min_k, max_k;
+          if (announced_kelvin_range(traits, min_k, max_k)) {
             w.key("min_kelvin");
             w.value(static_cast<int>(min_k));
             w.key("max_kelvin");

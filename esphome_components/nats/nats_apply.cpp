@@ -37,6 +37,15 @@ bool NatsEntities::apply(EntityEntry &entry, const Command &cmd, const char *&er
         error = "this light has no colour temperature";
         return false;
       }
+      if (cmd.has_color_temp_kelvin) {
+        // Devices enforce their announced range (docs/protocol.md, "Light ranges").
+        uint16_t min_k, max_k;
+        announced_kelvin_range(traits, min_k, max_k);
+        if (cmd.color_temp_kelvin < min_k || cmd.color_temp_kelvin > max_k) {
+          error = "colour temperature out of range";
+          return false;
+        }
+      }
       auto call = l->make_call();
       call.set_state(cmd.state == OnOff::ON);
       if (cmd.has_brightness)

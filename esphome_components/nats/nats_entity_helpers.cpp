@@ -54,6 +54,16 @@ uint16_t mireds_to_kelvin(float mireds) {
   return static_cast<uint16_t>(std::lround(k));
 }
 
+bool announced_kelvin_range(light::LightTraits &traits, uint16_t &min_k, uint16_t &max_k) {
+  min_k = mireds_to_kelvin(traits.get_max_mireds());
+  max_k = mireds_to_kelvin(traits.get_min_mireds());
+  if (min_k < max_k)
+    return true;
+  min_k = DEFAULT_MIN_KELVIN;
+  max_k = DEFAULT_MAX_KELVIN;
+  return false;
+}
+
 uint8_t to_byte(float v) {
   long b = std::lround(v * 255.0f);
   return static_cast<uint8_t>(b < 0 ? 0 : (b > 255 ? 255 : b));

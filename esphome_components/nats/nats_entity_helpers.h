@@ -27,6 +27,9 @@ enum LightModes : uint8_t { MODE_ONOFF = 1, MODE_BRIGHTNESS = 2, MODE_COLOR_TEMP
 /// The modes a light announces (LightModes bits).
 uint8_t light_modes(light::LightTraits &traits);
 uint16_t mireds_to_kelvin(float mireds);
+/// The colour temperature range a light announces; false when its traits give
+/// no usable range, so it announces none and the protocol's 2000-6500 K apply.
+bool announced_kelvin_range(light::LightTraits &traits, uint16_t &min_k, uint16_t &max_k);
 /// A 0-1 channel as 0-255.
 uint8_t to_byte(float v);
 /// The announced mode the light's current ESPHome colour mode maps to.

@@ -88,5 +88,8 @@ bool parse_clock_stamp(const JsonValue &root, ClockStamp &out);
 
 static constexpr uint16_t MIN_KELVIN = 1000;
 static constexpr uint16_t MAX_KELVIN = 20000;
+/// A light's range when its announcement gives none.
+static constexpr uint16_t DEFAULT_MIN_KELVIN = 2000;
+static constexpr uint16_t DEFAULT_MAX_KELVIN = 6500;
 
 }  // namespace esphome::nats

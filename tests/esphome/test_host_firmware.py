@@ -264,6 +264,8 @@ async def test_commands_change_the_firmware_and_come_back(
         ("switch", "relay", {"v": 2, "state": "ON"}, "version"),
         ("switch", "nonexistent", {"state": "ON"}, "unknown entity"),
         ("sensor", "temperature", {"state": 1}, "no commands"),
+        ("light", "lamp", {"state": "ON", "color_temp_kelvin": 2000}, "colour temperature out of range"),
+        ("light", "lamp", {"state": "ON", "color_temp_kelvin": 7000}, "colour temperature out of range"),
     ],
     ids=[
         "brightness-range",
@@ -275,6 +277,8 @@ async def test_commands_change_the_firmware_and_come_back(
         "version",
         "unknown",
         "sensor",
+        "kelvin-below-range",
+        "kelvin-above-range",
     ],
 )
 async def test_invalid_commands_are_answered_with_an_error(

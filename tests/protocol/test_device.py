@@ -78,3 +78,27 @@ async def test_restarted_device_answers_discovery_again(
     finally:
         await client.close()
     assert json.loads(reply.data)["id"] == "lamp"
+
+
+async def test_light_refuses_a_colour_temperature_outside_its_range(
+    device_factory: DeviceFactory, nats_server: NatsServer
+) -> None:
+    """Devices enforce the range they announce (docs/protocol.md, "Light ranges")."""
+    light = {"platform": "light", "id": "bulb", "color_modes": ["color_temp"], "min_kelvin": 2700}
+    device = await device_factory("lamp", [light])
+    client = await nats.connect(nats_server.url)
+    try:
+        subject = "home.devices.lamp.light.bulb.command"
+        replies = [
+            json.loads((await client.request(subject, json.dumps(cmd).encode(), timeout=2)).data)
+            for cmd in (
+                {"state": "ON", "color_temp_kelvin": 2600},
+                {"state": "ON", "color_temp_kelvin": 6600},
+                {"state": "ON", "color_temp_kelvin": 2700},
+            )
+        ]
+    finally:
+        await client.close()
+    assert [r["ok"] for r in replies] == [False, False, True]
+    assert replies[0]["error"] == "colour temperature out of range 2700..6500"
+    assert device.states["bulb"]["color_temp_kelvin"] == 2700

@@ -270,6 +270,10 @@ class Device:
             if "color_temp" not in modes:
                 msg = "light has no colour temperature"
                 raise CommandRejectedError(msg)
+            low, high = entity.get("min_kelvin", 2000), entity.get("max_kelvin", 6500)
+            if not low <= command["color_temp_kelvin"] <= high:
+                msg = f"colour temperature out of range {low}..{high}"
+                raise CommandRejectedError(msg)
             state["color_temp_kelvin"], state["color_mode"] = command["color_temp_kelvin"], "color_temp"
         if command["state"] == "ON" and state.get("color_mode") is None:
             state["color_mode"] = modes[0]
