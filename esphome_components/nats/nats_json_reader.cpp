@@ -28,6 +28,20 @@ int hex_value(char c) {
   return -1;
 }
 
+// The code unit of four hex digits at p, or -1.
+int hex4(const char *p, const char *end) {
+  if (end - p < 4)
+    return -1;
+  int unit = 0;
+  for (int i = 0; i < 4; i++) {
+    int h = hex_value(p[i]);
+    if (h < 0)
+      return -1;
+    unit = unit * 16 + h;
+  }
+  return unit;
+}
+
 // p points after the opening quote; returns the position of the closing quote.
 const char *scan_string(const char *p, const char *end) {
   while (p < end) {
@@ -49,15 +63,23 @@ const char *scan_string(const char *p, const char *end) {
         case 'r':
         case 't':
           break;
-        case 'u':
-          if (end - p < 5)
+        case 'u': {
+          // Also in fields nobody reads: U+0000 and lone surrogates make the
+          // whole payload invalid (docs/protocol.md), as on the Python side.
+          int unit = hex4(p + 1, end);
+          if (unit <= 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
             return nullptr;
-          for (int i = 1; i <= 4; i++) {
-            if (hex_value(p[i]) < 0)
-              return nullptr;
-          }
           p += 4;
+          if (unit >= 0xD800 && unit <= 0xDBFF) {
+            if (end - p < 3 || p[1] != '\\' || p[2] != 'u')
+              return nullptr;
+            int low = hex4(p + 3, end);
+            if (low < 0xDC00 || low > 0xDFFF)
+              return nullptr;
+            p += 6;
+          }
           break;
+        }
         default:
           return nullptr;
       }
