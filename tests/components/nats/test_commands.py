@@ -107,6 +107,9 @@ async def test_rejection_names_device_and_reason(hass: HomeAssistant, desk: Any)
 async def test_offline_device(hass: HomeAssistant, desk: Any) -> None:
     """Nobody listening: NATS says no responders at once and the call says offline."""
     await desk.stop(clean=False)
+    # Its unsubscriptions are only buffered: the server must have them before the
+    # command, or it still delivers it (to nobody) and the call times out instead.
+    await desk.nc.flush()
     with pytest.raises(HomeAssistantError) as err:
         async with asyncio.timeout(1):
             await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")

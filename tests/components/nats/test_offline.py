@@ -39,6 +39,9 @@ async def test_no_responders_makes_the_device_unavailable_at_once(hass: HomeAssi
     it comes back as soon as it is heard again.
     """
     await cellar.stop(clean=False)  # gone without a goodbye: only NATS knows
+    # Its unsubscriptions are only buffered: the server must have them before the
+    # command, or it still delivers it (to nobody) and the call times out instead.
+    await cellar.nc.flush()
     with pytest.raises(HomeAssistantError) as err:
         await _turn_on(hass, "switch.cellar_relay")
     assert err.value.translation_key == "device_offline"
