@@ -201,7 +201,15 @@ def valid_entity(platform: str, entity_id: str) -> st.SearchStrategy[dict[str, A
         required["options"] = st.lists(
             protocol_text(min_size=1, max_size=64), min_size=1, max_size=8, unique=True
         )
-    return st.fixed_dictionaries(required, optional={**common, **extra})
+    entity = st.fixed_dictionaries(required, optional={**common, **extra})
+    return entity.map(_text_sensor_without_units) if platform == "sensor" else entity
+
+
+def _text_sensor_without_units(entity: dict[str, Any]) -> dict[str, Any]:
+    """A text sensor (numeric: false) has no unit or state class (protocol 1.3)."""
+    if entity.get("numeric") is False:
+        entity = {k: v for k, v in entity.items() if k not in ("unit", "state_class")}
+    return entity
 
 
 @st.composite
