@@ -21,7 +21,7 @@ from custom_components.nats.const import CONF_COMMAND_TIMEOUT
 from custom_components.nats.protocol.device import CommandRejectedError
 
 from ...conftest import DeviceFactory
-from .conftest import wait_for
+from .conftest import server_has_everything, wait_for
 
 ENTITIES = [
     {"platform": "switch", "id": "relay", "name": "Relay"},
@@ -109,7 +109,7 @@ async def test_offline_device(hass: HomeAssistant, desk: Any) -> None:
     await desk.stop(clean=False)
     # Its unsubscriptions are only buffered: the server must have them before the
     # command, or it still delivers it (to nobody) and the call times out instead.
-    await desk.nc.flush()
+    await server_has_everything(desk.nc)
     with pytest.raises(HomeAssistantError) as err:
         async with asyncio.timeout(1):
             await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")

@@ -79,9 +79,10 @@ async def test_diagnostics_count_invalid_states(
     await wait_for(hass, lambda: state_of(hass, "sensor.lab_lux")() == "300")
     client = await nats.connect(nats_server.url)
     await client.publish("home.devices.lab.sensor.lux.state", b'{"state":')
+    # Barrier: same publisher, same hub subscription, so handled after the bad one.
+    await client.publish("home.devices.lab.sensor.lux.state", b'{"state":301}')
     await client.flush()
     await client.close()
-    await device.set_state("lux", 301)
     await wait_for(hass, lambda: state_of(hass, "sensor.lab_lux")() == "301")
 
     messages = (await get_diagnostics_for_config_entry(hass, hass_client, setup_entry))["messages"]

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from ...conftest import DeviceFactory
-from .conftest import state_of, wait_for
+from .conftest import server_has_everything, state_of, wait_for
 
 RELAY = [{"platform": "switch", "id": "relay", "name": "Relay"}]
 
@@ -41,7 +41,7 @@ async def test_no_responders_makes_the_device_unavailable_at_once(hass: HomeAssi
     await cellar.stop(clean=False)  # gone without a goodbye: only NATS knows
     # Its unsubscriptions are only buffered: the server must have them before the
     # command, or it still delivers it (to nobody) and the call times out instead.
-    await cellar.nc.flush()
+    await server_has_everything(cellar.nc)
     with pytest.raises(HomeAssistantError) as err:
         await _turn_on(hass, "switch.cellar_relay")
     assert err.value.translation_key == "device_offline"

@@ -98,9 +98,11 @@ async def test_malformed_states_ignored(
     subject = f"home.devices.den.{entity}.state"
     client = await nats.connect(nats_server.url)
     await client.publish(subject, payload)
+    # Barrier: same publisher, same hub subscription, so handled after the bad one.
+    # (A flush does not prove the server has a publish: nats-py's PING can overtake it.)
+    await client.publish("home.devices.den.sensor.status.state", b'{"state": "after"}')
     await client.flush()
     await client.close()
-    await device.set_state("status", "after")  # processed after the bad one
     await wait_for(hass, lambda: state_of(hass, "sensor.den_status")() == "after")
 
     after = {s.entity_id: s.state for s in hass.states.async_all()}
