@@ -139,15 +139,16 @@ async def test_device_range_check(hass: HomeAssistant, desk: Any) -> None:
 async def test_invalid_reply(hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: Any) -> None:
     """A device answering garbage fails the call with "invalid reply"."""
     client = await nats.connect(nats_server.url)
-    await client.publish(
-        "home.discovery.announce.odd",
-        b'{"v":1,"id":"odd","name":"Odd","entities":[{"platform":"switch","id":"relay"}]}',
-    )
 
     async def garbage(msg: Any) -> None:
         await msg.respond(b"yes sir")
 
+    # Subscribed before announcing: once the entity exists, the server has the subscription.
     await client.subscribe("home.devices.odd.*.*.command", cb=garbage)
+    await client.publish(
+        "home.discovery.announce.odd",
+        b'{"v":1,"id":"odd","name":"Odd","entities":[{"platform":"switch","id":"relay"}]}',
+    )
     await client.flush()
     await wait_for(hass, lambda: hass.states.get("switch.odd_relay") is not None)
     with pytest.raises(HomeAssistantError, match="Device Odd sent an invalid reply: invalid JSON"):

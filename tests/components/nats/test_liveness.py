@@ -16,7 +16,7 @@ from custom_components.nats.protocol.device import Device
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
-from .conftest import state_of, wait_for
+from .conftest import server_has_everything, state_of, wait_for
 
 RELAY = [{"platform": "switch", "id": "relay"}]
 
@@ -26,7 +26,7 @@ async def _silent_device(hass: HomeAssistant, device_factory: DeviceFactory, int
     device = await device_factory("porch", RELAY, heartbeat_interval=interval)
     for task in list(device._tasks):
         task.cancel()
-    await device.nc.flush()  # its announcement and heartbeat reached the server first
+    await server_has_everything(device.nc)  # its announcement and heartbeat come first
     await wait_for(hass, lambda: state_of(hass, "switch.porch_relay")() not in (None, STATE_UNAVAILABLE))
     return device
 
