@@ -102,3 +102,14 @@ async def test_light_refuses_a_colour_temperature_outside_its_range(
     assert [r["ok"] for r in replies] == [False, False, True]
     assert replies[0]["error"] == "colour temperature out of range 2700..6500"
     assert device.states["bulb"]["color_temp_kelvin"] == 2700
+
+
+async def test_nothing_outlives_a_stopped_device(device_factory: DeviceFactory) -> None:
+    """A request handled while the device stops starts no task that would publish after it."""
+    device = await device_factory("lamp", [{"platform": "switch", "id": "relay"}], announce_jitter=0.5)
+    await device.stop()
+    device._schedule_announce("late.reply")  # as a handler still running during stop() would
+    assert not device._tasks
+    await device.start()  # and a restarted device still answers discovery
+    device._schedule_announce(None)
+    assert len(device._tasks) == 2  # heartbeat loop and the announcement

@@ -8,7 +8,7 @@ unless a command handler is given that decides otherwise.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 import contextlib
 import logging
 import random
@@ -68,6 +68,7 @@ class Device:
         self.presses: dict[str, int] = {}
         self._subscriptions: list[Subscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._running = False
         self._started = time.monotonic()
         self._announce_pending = False
         self._announce_replies: list[str] = []
@@ -86,6 +87,8 @@ class Device:
 
     async def start(self) -> None:
         """Subscribe, announce, publish every known state and start heartbeats."""
+        self._running = True
+        self._announce_pending, self._announce_replies = False, []
         self._subscriptions = [
             await self.nc.subscribe(self.subjects.commands_of(self.id), cb=self._on_command),
             await self.nc.subscribe(self.subjects.discovery_request, cb=self._on_discovery),
@@ -97,6 +100,9 @@ class Device:
 
     async def stop(self, *, clean: bool = True) -> None:
         """Stop; a clean stop tells listeners the device went offline."""
+        # From here on nothing spawns: a message handled during the awaits below
+        # would otherwise start a task that outlives the device.
+        self._running = False
         for task in self._tasks:
             task.cancel()
         for task in list(self._tasks):
@@ -154,7 +160,10 @@ class Device:
             if self.nc.is_connected:
                 await self.heartbeat()
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        if not self._running:
+            coro.close()
+            return
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
