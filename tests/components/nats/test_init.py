@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import urllib.request
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -19,6 +21,14 @@ def _ha_connections(server: NatsServer) -> list[dict[str, object]]:
     return [c for c in server.connections() if str(c.get("name", "")).startswith("Home Assistant")]
 
 
+def _closed_ha_connections(server: NatsServer) -> list[dict[str, object]]:
+    """The server's record of Home Assistant connections it has seen closed."""
+    url = f"http://127.0.0.1:{server.monitor_port}/connz?state=closed"
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (fixed http URL)
+        closed: list[dict[str, object]] = json.load(response)["connections"] or []
+    return [c for c in closed if str(c.get("name", "")).startswith("Home Assistant")]
+
+
 async def test_subscriptions(
     hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: NatsServer
 ) -> None:
@@ -33,26 +43,48 @@ async def test_subscriptions(
     ]
 
 
+def _tasks_of(client: object) -> set[asyncio.Task[object]]:
+    """Running tasks of the integration or of its NATS client (not of the test's devices)."""
+    found = set()
+    for task in asyncio.all_tasks():
+        coro = task.get_coro()
+        code, frame = getattr(coro, "cr_code", None), getattr(coro, "cr_frame", None)
+        owner = frame.f_locals.get("self") if frame is not None else None
+        in_integration = (
+            code is not None
+            and "custom_components/nats/" in code.co_filename
+            and not code.co_filename.endswith("protocol/device.py")
+        )
+        if not task.done() and (in_integration or owner is client or getattr(owner, "_conn", None) is client):
+            found.add(task)
+    return found
+
+
 async def test_unload_leaves_nothing_behind(
     hass: HomeAssistant, config_entry: MockConfigEntry, nats_server: NatsServer, device_factory: DeviceFactory
 ) -> None:
     """Unloading closes the connection, its subscriptions and every task it started."""
-    tasks_before = asyncio.all_tasks()
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await device_factory("loft", [{"platform": "switch", "id": "fan"}], heartbeat_interval=1)
     await wait_for(hass, lambda: hass.states.get("switch.loft_fan") is not None)
+    client = config_entry.runtime_data.hub.client
+    assert _tasks_of(client), "the check below must see the client's tasks while it runs"
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.NOT_LOADED
-    assert await hass.async_add_executor_job(_ha_connections, nats_server) == []
+    # The server drops a connection when it reads the client's close, on its own
+    # time: wait until it has, then check its record says the client closed it.
+    async with asyncio.timeout(10):
+        while True:
+            closed = await hass.async_add_executor_job(_closed_ha_connections, nats_server)
+            if closed and not await hass.async_add_executor_job(_ha_connections, nats_server):
+                break
+            await asyncio.sleep(0.02)
+    assert [c["reason"] for c in closed] == ["Client Closed"]
     assert state_of(hass, "switch.loft_fan")() == STATE_UNAVAILABLE
-    await asyncio.sleep(0)
-    leftover = [
-        t for t in asyncio.all_tasks() - tasks_before if not t.done() and "nats" in repr(t.get_coro())
-    ]
-    assert leftover == []
+    assert _tasks_of(client) == set()
 
 
 async def test_reload(
