@@ -28,7 +28,7 @@ from custom_components.nats.const import CONF_COMMAND_TIMEOUT
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
-from .conftest import state_of, wait_for
+from .conftest import server_has_everything, state_of, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -78,7 +78,8 @@ async def test_frozen_device_refuses_the_command_it_reads_late(
     watcher = await nats.connect(nats_server.url)
     # No callback: messages queue in the order the server sent them.
     seen = await watcher.subscribe("home.devices.attic.>")
-    await watcher.flush()
+    # One flush is not enough: nats-py's PING can overtake the buffered SUB.
+    await server_has_everything(watcher)
 
     os.kill(attic.pid, signal.SIGSTOP)
     with pytest.raises(HomeAssistantError) as err:
