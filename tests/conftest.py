@@ -56,3 +56,15 @@ async def device_factory(nats_server: NatsServer) -> AsyncIterator[DeviceFactory
         await device.stop(clean=False)
     for client in clients:
         await client.close()
+
+
+async def server_has_everything(client: Client) -> None:
+    """Return once the server has processed every command `client` sent so far.
+
+    nats-py's flush() writes its PING straight to the socket, ahead of the SUB,
+    UNSUB and PUB commands its flusher task has yet to write; so one PONG does
+    not prove the server has those. The first flush has the flusher write them
+    (asyncio runs it before the PONG can be read); the second PING follows them.
+    """
+    await client.flush()
+    await client.flush()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 import json
 import logging
 from typing import Any
@@ -280,7 +281,10 @@ def _matches(description: EntityDescription, value: StateValue, shown: str) -> b
     if shown == expected:
         return True
     if isinstance(value, (int, float)) and shown not in (STATE_UNKNOWN, STATE_UNAVAILABLE):
-        return float(shown) == pytest.approx(float(value))
+        # Decimal, not float: HA shows the largest double rounded up past it ("1.79769313486232e+308").
+        return abs(Decimal(shown) - Decimal(value)) <= max(
+            abs(Decimal(value)) * Decimal("1e-6"), Decimal("1e-12")
+        )
     if description.device_class in ("timestamp", "date") and isinstance(value, str):
         return shown != STATE_UNAVAILABLE  # parsed by HA; unknown when unparsable
     return False

@@ -9,7 +9,8 @@ import json
 import nats
 from nats.aio.msg import Msg
 
-from ..conftest import DeviceFactory
+from ..conftest import DeviceFactory, server_has_everything
+from ..fuzz.harness import until
 from ..nats_server import NatsServer
 
 ANNOUNCE = "home.discovery.announce.lamp"
@@ -69,11 +70,11 @@ async def test_restarted_device_answers_discovery_again(
     client = await nats.connect(nats_server.url)
     try:
         await client.publish("home.discovery.request", b'{"v":1}')
-        await client.flush()
-        await asyncio.sleep(0.1)  # the announcement is now pending for up to 5 s
+        await until(lambda: device._announce_pending, 5)  # the announcement now waits up to 5 s
         await device.stop()
         device.announce_jitter = 0
         await device.start()
+        await server_has_everything(device.nc)  # its SUBs are on the server
         reply = await client.request("home.discovery.request", b'{"v":1}', timeout=2)
     finally:
         await client.close()

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nats.aio.client import Client
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -52,18 +51,6 @@ async def wait_for(
             if predicate():
                 return
             await asyncio.sleep(0.02)
-
-
-async def server_has_everything(client: Client) -> None:
-    """Return once the server has processed every command `client` sent so far.
-
-    nats-py's flush() writes its PING straight to the socket, ahead of the SUB,
-    UNSUB and PUB commands its flusher task has yet to write; so one PONG does
-    not prove the server has those. The first flush has the flusher write them
-    (asyncio runs it before the PONG can be read); the second PING follows them.
-    """
-    await client.flush()
-    await client.flush()
 
 
 def state_of(hass: HomeAssistant, entity_id: str) -> Callable[[], str | None]:

@@ -26,9 +26,9 @@ from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.nats.const import CONF_COMMAND_TIMEOUT
 
-from ...conftest import DeviceFactory
+from ...conftest import DeviceFactory, server_has_everything
 from ...nats_server import NatsServer
-from .conftest import server_has_everything, state_of, wait_for
+from .conftest import state_of, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -20,8 +20,8 @@ from homeassistant.exceptions import HomeAssistantError
 from custom_components.nats.const import CONF_COMMAND_TIMEOUT
 from custom_components.nats.protocol.device import CommandRejectedError
 
-from ...conftest import DeviceFactory
-from .conftest import server_has_everything, wait_for
+from ...conftest import DeviceFactory, server_has_everything
+from .conftest import wait_for
 
 ENTITIES = [
     {"platform": "switch", "id": "relay", "name": "Relay"},

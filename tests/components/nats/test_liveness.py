@@ -14,9 +14,9 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 
 from custom_components.nats.protocol.device import Device
 
-from ...conftest import DeviceFactory
+from ...conftest import DeviceFactory, server_has_everything
 from ...nats_server import NatsServer
-from .conftest import server_has_everything, state_of, wait_for
+from .conftest import state_of, wait_for
 
 RELAY = [{"platform": "switch", "id": "relay"}]
 

@@ -14,8 +14,8 @@ from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, STATE_ON, STATE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from ...conftest import DeviceFactory
-from .conftest import server_has_everything, state_of, wait_for
+from ...conftest import DeviceFactory, server_has_everything
+from .conftest import state_of, wait_for
 
 RELAY = [{"platform": "switch", "id": "relay", "name": "Relay"}]
 
