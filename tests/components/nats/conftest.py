@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
 from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_SERVERS, DOMAIN
 
@@ -64,3 +65,28 @@ def state_of(hass: HomeAssistant, entity_id: str) -> Callable[[], str | None]:
 
 
 type Waiter = Callable[..., Awaitable[None]]
+
+
+def record_silences(
+    hass: HomeAssistant, entry: MockConfigEntry, device_id: str, entity_id: str
+) -> tuple[list[float], Callable[[], None]]:
+    """Record how long the device had been silent each time the entity turns unavailable.
+
+    Measured by the hub's clock at that moment: the test's own clock, waking late
+    on a busy machine, would shorten the silence it sees. Returns the list that
+    fills and the callable that stops recording.
+    """
+    liveness = entry.runtime_data.hub.availability._devices[device_id]
+    silences: list[float] = []
+
+    @callback
+    def _on_state_changed(event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        if (
+            event.data["entity_id"] == entity_id
+            and new_state is not None
+            and new_state.state == STATE_UNAVAILABLE
+        ):
+            silences.append(hass.loop.time() - liveness.last_seen)
+
+    return silences, hass.bus.async_listen(EVENT_STATE_CHANGED, _on_state_changed)

@@ -9,16 +9,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.const import (
     ATTR_ENTITY_ID,
-    EVENT_STATE_CHANGED,
     SERVICE_TURN_ON,
     STATE_ON,
     STATE_UNAVAILABLE,
 )
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
-from .conftest import state_of, wait_for
+from .conftest import record_silences, state_of, wait_for
 
 RELAY = [{"platform": "switch", "id": "relay", "name": "Relay"}]
 
@@ -31,19 +30,7 @@ async def test_heartbeat_loss(
     await device.set_state("relay", "OFF")
     await wait_for(hass, lambda: state_of(hass, "switch.porch_relay")() == "off")
 
-    # When the device goes unavailable, how long it had been silent by then. (Measured
-    # from the test's own clock instead, a slow wake-up of the test on a busy machine
-    # would shorten the silence it sees.)
-    liveness = setup_entry.runtime_data.hub.availability._devices["porch"]
-    silences: list[float] = []
-
-    @callback
-    def _on_state_changed(event: Event[EventStateChangedData]) -> None:
-        new_state = event.data["new_state"]
-        if event.data["entity_id"] == "switch.porch_relay" and new_state.state == STATE_UNAVAILABLE:
-            silences.append(hass.loop.time() - liveness.last_seen)
-
-    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _on_state_changed)
+    silences, unsubscribe = record_silences(hass, setup_entry, "porch", "switch.porch_relay")
     for task in list(device._tasks):  # the heartbeat loop: simulate a crash
         task.cancel()
     await wait_for(hass, lambda: state_of(hass, "switch.porch_relay")() == STATE_UNAVAILABLE, timeout=6)

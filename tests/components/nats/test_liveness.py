@@ -9,14 +9,14 @@ import nats
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
 
 from custom_components.nats.protocol.device import Device
 
 from ...conftest import DeviceFactory, server_has_everything
 from ...nats_server import NatsServer
-from .conftest import state_of, wait_for
+from .conftest import record_silences, state_of, wait_for
 
 RELAY = [{"platform": "switch", "id": "relay"}]
 
@@ -47,23 +47,11 @@ async def test_shorter_heartbeat_interval_wins(
 ) -> None:
     """Announced 600 s, then a heartbeat saying 1 s: silence counts after 2.5 s, not 1500 s."""
     await _silent_device(hass, device_factory, 600)
-    # How long the device had been silent when it went unavailable. (Measured from
-    # the test's clock after _heartbeat() instead, the heartbeat may have been
-    # handled well before on a busy machine, shortening the silence seen.)
-    liveness = setup_entry.runtime_data.hub.availability._devices["porch"]
-    silences: list[float] = []
-
-    @callback
-    def _on_state_changed(event: Event[EventStateChangedData]) -> None:
-        new_state = event.data["new_state"]
-        if event.data["entity_id"] == "switch.porch_relay" and new_state.state == STATE_UNAVAILABLE:
-            silences.append(hass.loop.time() - liveness.last_seen)
-
-    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _on_state_changed)
+    silences, unsubscribe = record_silences(hass, setup_entry, "porch", "switch.porch_relay")
     await _heartbeat(nats_server, 1)
     await wait_for(hass, lambda: state_of(hass, "switch.porch_relay")() == STATE_UNAVAILABLE, timeout=6)
     unsubscribe()
-    assert liveness.window == 2.5
+    assert setup_entry.runtime_data.hub.availability._devices["porch"].window == 2.5
     # Not before the window (a millisecond's slack for float rounding of loop times).
     assert len(silences) == 1
     assert silences[0] >= 2.5 - 1e-3
