@@ -14,7 +14,7 @@ import sys
 
 import nats
 
-from custom_components.nats.protocol.device import Device
+from nats_home.device import Device
 
 ENTITIES = [
     {"platform": "switch", "id": "relay", "name": "Relay"},

@@ -22,8 +22,8 @@ from nats.aio.msg import Msg
 import nats.errors
 import pytest
 
-from custom_components.nats.protocol.expiry import ControllerClock
-from custom_components.nats.protocol.subjects import Subjects
+from nats_home.expiry import ControllerClock
+from nats_home.subjects import Subjects
 
 from .nats_server import NatsServer, free_port
 

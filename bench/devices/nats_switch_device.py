@@ -6,10 +6,9 @@ import argparse
 import asyncio
 import signal
 
-import _repo  # noqa: F401
 import nats
 
-from custom_components.nats.protocol.device import Device
+from nats_home.device import Device
 
 
 async def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
@@ -10,24 +9,13 @@ from .const import DOMAIN
 from .hub import NatsHub
 from .runtime import NatsConfigEntry, NatsRuntimeData
 
-PLATFORMS = [
-    Platform.BINARY_SENSOR,
-    Platform.BUTTON,
-    Platform.LIGHT,
-    Platform.NUMBER,
-    Platform.SELECT,
-    Platform.SENSOR,
-    Platform.SWITCH,
-]
-
 
 async def async_setup_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> bool:
-    """Connect to NATS, set up the platforms, then start discovery."""
+    """Connect to NATS and start discovery; platforms are set up as devices announce them."""
     hub = NatsHub(hass, entry)
     await hub.async_connect()
     entry.runtime_data = NatsRuntimeData(hub)
     try:
-        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
         await hub.async_start()
     except Exception:
         await hub.async_stop()
@@ -37,7 +25,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> bool
 
 async def async_unload_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> bool:
     """Unload the platforms and close the connection."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded = await entry.runtime_data.hub.platforms.async_unload()
     if unloaded:
         await entry.runtime_data.hub.async_stop()
     return unloaded

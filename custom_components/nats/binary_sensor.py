@@ -8,7 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
 from .hub import NatsHub
-from .protocol.models import EntityDescription, StateValue
+from .protocol.platforms.binary_sensor import BinarySensorInfo
 from .runtime import NatsConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -21,14 +21,14 @@ async def async_setup_entry(
     async_setup_platform_entities(entry, "binary_sensor", async_add_entities, NatsBinarySensor)
 
 
-class NatsBinarySensor(NatsEntity, BinarySensorEntity):
+class NatsBinarySensor(NatsEntity[BinarySensorInfo, str | None], BinarySensorEntity):
     """A binary sensor."""
 
-    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+    def __init__(self, hub: NatsHub, device_id: str, description: BinarySensorInfo) -> None:
         """Describe the binary sensor."""
         super().__init__(hub, device_id, description)
         self._attr_device_class = device_class_of(BinarySensorDeviceClass, description, device_id)
 
-    def apply_state(self, value: StateValue) -> None:
+    def apply_state(self, value: str | None) -> None:
         """Store ON/OFF/unknown."""
         self._attr_is_on = None if value is None else value == "ON"

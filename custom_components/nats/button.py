@@ -8,7 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
 from .hub import NatsHub
-from .protocol.models import EntityDescription, StateValue
+from .protocol.platforms.button import ButtonInfo, press
 from .runtime import NatsConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -21,17 +21,17 @@ async def async_setup_entry(
     async_setup_platform_entities(entry, "button", async_add_entities, NatsButton)
 
 
-class NatsButton(NatsEntity, ButtonEntity):
+class NatsButton(NatsEntity[ButtonInfo, None], ButtonEntity):
     """A button; a press succeeds only when the device confirms it."""
 
-    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+    def __init__(self, hub: NatsHub, device_id: str, description: ButtonInfo) -> None:
         """Describe the button."""
         super().__init__(hub, device_id, description)
         self._attr_device_class = device_class_of(ButtonDeviceClass, description, device_id)
 
-    def apply_state(self, value: StateValue) -> None:
+    def apply_state(self, value: None) -> None:
         """Buttons have no device state."""
 
     async def async_press(self) -> None:
         """Press, confirmed by the device."""
-        await self.async_command({"action": "press"})
+        await self.async_command(press())

@@ -42,10 +42,10 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
         "messages": hub.messages_for_diagnostics(),
         "devices": {
             device_id: {
-                "announcement": async_redact_data(asdict(device), TO_REDACT),
+                "announcement": async_redact_data(asdict(device.announcement), TO_REDACT),
                 "available": hub.is_device_available(device_id),
                 "states": hub.states_for_diagnostics(device_id),
             }
-            for device_id, device in sorted(hub.discovery.devices.items())
+            for device_id, device in sorted(hub.devices.items())
         },
     }

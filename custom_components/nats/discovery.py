@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
+from .availability import Liveness
 from .const import DOMAIN
+from .device_runtime import DeviceRuntime
 from .entity import entity_unique_id
 from .log_limiter import LogLimiter
 from .protocol.errors import ProtocolError
-from .protocol.models import DeviceAnnouncement, EntityDescription
+from .protocol.models import DeviceAnnouncement
 from .protocol.payloads import claimed_device_id, parse_announcement
+from .protocol.platform import EntityInfo
 
 if TYPE_CHECKING:
     from .hub import NatsHub
@@ -32,7 +35,6 @@ class Discovery:
 
     def __init__(self, hub: NatsHub) -> None:
         self._hub = hub
-        self.devices: dict[str, DeviceAnnouncement] = {}
         self._log_limiter = LogLimiter(_LOGGER, hub.hass.loop.time)
 
     async def async_handle(self, subject: str, subject_device: str, raw: bytes) -> None:
@@ -52,18 +54,18 @@ class Discovery:
             if subject_device and "unsupported protocol version" in str(err):
                 self._report_unsupported_version(subject_device, str(err))
             return
-        self._hub.heard_announcement(device)
-        previous = self.devices.get(device.id)
+        runtime = self._hub.devices.get(device.id)
+        previous = runtime.announcement if runtime is not None else None
+        if runtime is None:
+            runtime = self._hub.devices[device.id] = DeviceRuntime(device, Liveness(device.id))
+        # An announcement is a sign of life.
+        self._hub.availability.track(runtime.liveness, device.heartbeat_interval)
         if previous == device:
             return
         ir.async_delete_issue(self._hub.hass, DOMAIN, unsupported_version_issue_id(device.id))
         self._update_device_registry(device)
-        self.devices[device.id] = device
-        await self._async_apply_entities(device, previous)
-
-    def forget(self, device_id: str) -> None:
-        """Forget a device removed by the user; it returns when it announces again."""
-        self.devices.pop(device_id, None)
+        runtime.announcement = device
+        await self._async_apply_entities(runtime, previous)
 
     def _update_device_registry(self, device: DeviceAnnouncement) -> None:
         registry = dr.async_get(self._hub.hass)
@@ -90,25 +92,28 @@ class Discovery:
         registry.async_get_or_create(**info)
 
     async def _async_apply_entities(
-        self, device: DeviceAnnouncement, previous: DeviceAnnouncement | None
+        self, runtime: DeviceRuntime, previous: DeviceAnnouncement | None
     ) -> None:
+        device = runtime.announcement
         old = {(e.platform, e.id): e for e in previous.entities} if previous else {}
         new = {(e.platform, e.id): e for e in device.entities}
-        self._hub.set_descriptions(device.id, new)
+        self._hub.set_descriptions(runtime, new)
         registry = er.async_get(self._hub.hass)
         for key in old.keys() - new.keys():
-            await self._hub.async_remove_entity(device.id, key)
+            await self._hub.async_remove_entity(runtime, key)
             unique_id = entity_unique_id(device.id, *key)
             if entity_id := registry.async_get_entity_id(key[0], DOMAIN, unique_id):
                 registry.async_remove(entity_id)
-        added: defaultdict[str, list[EntityDescription]] = defaultdict(list)
+        added: defaultdict[str, list[EntityInfo]] = defaultdict(list)
         for key, description in new.items():
             if old.get(key) == description:
                 continue
             # A changed entity is re-created from its new description; its
             # registry entry (and the user's customisations) stay.
-            await self._hub.async_remove_entity(device.id, key)
+            await self._hub.async_remove_entity(runtime, key)
             added[key[0]].append(description)
+        # Home Assistant sets up only the platforms a home uses, when first needed.
+        await self._hub.platforms.async_ensure(added.keys())
         for platform, descriptions in added.items():
             async_dispatcher_send(
                 self._hub.hass, self._hub.signal_new_entities(platform), device.id, descriptions

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from enum import StrEnum
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
@@ -17,8 +17,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .protocol.errors import ProtocolError
-from .protocol.models import EntityDescription, StateValue
 from .protocol.payloads import state_from_mapping
+from .protocol.platform import EntityInfo
 
 if TYPE_CHECKING:
     from .hub import NatsHub
@@ -36,7 +36,7 @@ def entity_unique_id(device_id: str, platform: str, entity_id: str) -> str:
     return f"{device_id}:{platform}:{entity_id}"
 
 
-def device_class_of[E: StrEnum](enum: type[E], description: EntityDescription, device_id: str) -> E | None:
+def device_class_of[E: StrEnum](enum: type[E], description: EntityInfo, device_id: str) -> E | None:
     """Return the announced device class if Home Assistant knows it, else None."""
     if description.device_class is None:
         return None
@@ -53,13 +53,13 @@ def device_class_of[E: StrEnum](enum: type[E], description: EntityDescription, d
         return None
 
 
-class NatsEntity(Entity):
-    """An entity announced by a NATS device."""
+class NatsEntity[I: EntityInfo, S](Entity):
+    """An entity announced by a NATS device: I is its platform's description, S its state."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
 
-    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+    def __init__(self, hub: NatsHub, device_id: str, description: I) -> None:
         """Describe the entity from its announcement."""
         self._hub = hub
         self.device_id = device_id
@@ -88,10 +88,10 @@ class NatsEntity(Entity):
         self.async_on_remove(self._hub.register_entity(self))
         self.async_on_remove(self._cancel_trailing_write)
         if (value := self._hub.last_state(self.device_id, self.key)) is not None:
-            self.apply_state(value)
+            self.apply_state(cast("S", value))
 
     @callback
-    def handle_state(self, value: StateValue) -> None:
+    def handle_state(self, value: S) -> None:
         """Apply a state from the device and write it, at most every MIN_WRITE_INTERVAL.
 
         A state after a quiet spell is written at once; a burst from a
@@ -119,8 +119,8 @@ class NatsEntity(Entity):
             self._trailing_write.cancel()
             self._trailing_write = None
 
-    def apply_state(self, value: StateValue) -> None:
-        """Store a validated state in the entity's attributes."""
+    def apply_state(self, value: S) -> None:
+        """Store a state the platform module validated in the entity's attributes."""
         raise NotImplementedError
 
     async def async_command(self, payload: dict[str, Any]) -> None:
@@ -129,7 +129,7 @@ class NatsEntity(Entity):
         if reply.state is None:
             return
         try:
-            value = state_from_mapping(self.description, reply.state)
+            value = cast("S", state_from_mapping(self.description, reply.state))
         except ProtocolError as err:
             _LOGGER.warning(
                 "Device %s: ignoring invalid state in the reply for %s: %s",
@@ -144,17 +144,17 @@ class NatsEntity(Entity):
         self._write_now()
 
 
-def async_setup_platform_entities(
+def async_setup_platform_entities[I: EntityInfo](
     entry: NatsConfigEntry,
     platform: str,
     add_entities: AddConfigEntryEntitiesCallback,
-    factory: Callable[[NatsHub, str, EntityDescription], NatsEntity],
+    factory: Callable[[NatsHub, str, I], NatsEntity[I, Any]],
 ) -> None:
     """Create this platform's entities whenever discovery finds new ones."""
     hub = entry.runtime_data.hub
 
     @callback
-    def _add(device_id: str, descriptions: list[EntityDescription]) -> None:
+    def _add(device_id: str, descriptions: list[I]) -> None:
         add_entities(factory(hub, device_id, description) for description in descriptions)
 
     entry.async_on_unload(async_dispatcher_connect(hub.hass, hub.signal_new_entities(platform), _add))

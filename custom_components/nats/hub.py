@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 import contextlib
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 import logging
 import math
 from typing import TYPE_CHECKING, Any, Final
@@ -29,14 +29,17 @@ from .const import (
     DOMAIN,
 )
 from .counters import MessageCounters
+from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
 from .log_limiter import LogLimiter
+from .platform_loader import PlatformLoader
 from .protocol import PROTOCOL_VERSION
 from .protocol.errors import ProtocolError
 from .protocol.expiry import ControllerClock
-from .protocol.models import DeviceAnnouncement, EntityDescription, LightState, Reply, StateValue
+from .protocol.models import Reply
 from .protocol.payloads import encode, parse_heartbeat, parse_state
+from .protocol.platform import EntityInfo
 from .protocol.subjects import Subjects
 
 if TYPE_CHECKING:
@@ -49,11 +52,10 @@ PENDING_MSGS_LIMIT: Final = 512 * 1024
 PENDING_BYTES_LIMIT: Final = 128 * 1024 * 1024
 """Per subscription (nats-py's defaults, made explicit): the backlog a flood can build
 before nats-py drops messages as a slow consumer, which bounds Home Assistant's memory."""
+_INVALID: Final = object()
+"""What _store_raw_state returns for a refused state (None is a valid state: unknown)."""
 DROP_WARNING_INTERVAL: Final = 60.0
 """Seconds between two warnings about dropped messages (each drop is counted)."""
-
-type EntityKey = tuple[str, str]
-"""(platform, entity id) within one device."""
 
 
 def _guarded(handler: Callable[[Msg], Awaitable[None]]) -> Callable[[Msg], Awaitable[None]]:
@@ -83,11 +85,11 @@ class NatsHub:
         self.clock = ControllerClock()
         self.client: Client | None = None
         self.connected = False
+        self.devices: dict[str, DeviceRuntime] = {}
+        """Every announced device, by id: all the hub knows about each."""
         self.discovery = Discovery(self)
         self.availability = AvailabilityTracker(hass, self._on_availability_change)
-        self._descriptions: dict[str, dict[EntityKey, EntityDescription]] = {}
-        self._states: dict[str, dict[EntityKey, StateValue]] = {}
-        self._entities: dict[str, dict[EntityKey, NatsEntity]] = {}
+        self.platforms = PlatformLoader(hass, entry)
         self._early_states = EarlyStates()
         self._reauth_started = False
         self.counters = MessageCounters()
@@ -159,7 +161,8 @@ class NatsHub:
 
     async def async_stop(self) -> None:
         """Say goodbye, close the connection and cancel timers."""
-        self.availability.stop()
+        for device in self.devices.values():
+            self.availability.disarm(device.liveness)
         client, self.client = self.client, None
         self.connected = False
         if client is None or client.is_closed:
@@ -191,12 +194,16 @@ class NatsHub:
 
     def is_device_available(self, device_id: str) -> bool:
         """Available while connected and the device was heard recently."""
-        return self.connected and self.availability.is_available(device_id)
+        device = self.devices.get(device_id)
+        return self.connected and device is not None and device.liveness.available
 
     @callback
-    def register_entity(self, entity: NatsEntity) -> Callable[[], None]:
+    def register_entity(self, entity: NatsEntity[Any, Any]) -> Callable[[], None]:
         """Route a device's states to an entity until the returned callable is called."""
-        entities = self._entities.setdefault(entity.device_id, {})
+        device = self.devices.get(entity.device_id)
+        if device is None:  # removed by the user while the entity was being added
+            return lambda: None
+        entities = device.entities
         entities[entity.key] = entity
 
         @callback
@@ -206,9 +213,10 @@ class NatsHub:
 
         return _unregister
 
-    def last_state(self, device_id: str, key: EntityKey) -> StateValue:
+    def last_state(self, device_id: str, key: EntityKey) -> object:
         """Return the last state a device published for an entity."""
-        return self._states.get(device_id, {}).get(key)
+        device = self.devices.get(device_id)
+        return device.states.get(key) if device is not None else None
 
     def messages_for_diagnostics(self) -> dict[str, Any]:
         """Return what became of the messages received, and the client's own counts."""
@@ -222,64 +230,60 @@ class NatsHub:
 
     def states_for_diagnostics(self, device_id: str) -> dict[str, Any]:
         """Return a device's last states keyed 'platform.entity'."""
+        device = self.devices.get(device_id)
         return {
-            f"{platform}.{entity_id}": asdict(value) if isinstance(value, LightState) else value
-            for (platform, entity_id), value in sorted(self._states.get(device_id, {}).items())
+            f"{platform}.{entity_id}": asdict(value)
+            if is_dataclass(value) and not isinstance(value, type)
+            else value
+            for (platform, entity_id), value in sorted(device.states.items() if device else ())
         }
 
-    def store_state(self, device_id: str, key: EntityKey, value: StateValue) -> None:
+    def store_state(self, device_id: str, key: EntityKey, value: object) -> None:
         """Remember an entity's latest state (e.g. one confirmed by a reply)."""
-        self._states.setdefault(device_id, {})[key] = value
+        if (device := self.devices.get(device_id)) is not None:
+            device.states[key] = value
 
-    def set_descriptions(self, device_id: str, descriptions: dict[EntityKey, EntityDescription]) -> None:
+    def set_descriptions(self, device: DeviceRuntime, descriptions: dict[EntityKey, EntityInfo]) -> None:
         """Replace the entities a device announced, dropping states of removed ones.
 
         States that arrived before the announcement are applied now, before
         the entities are added, so they start with them.
         """
-        self._descriptions[device_id] = descriptions
-        states = self._states.get(device_id)
-        if states:
-            self._states[device_id] = {k: v for k, v in states.items() if k in descriptions}
-        for key, raw in self._early_states.take(device_id).items():
+        device.descriptions = descriptions
+        device.states = {k: v for k, v in device.states.items() if k in descriptions}
+        for key, raw in self._early_states.take(device.id).items():
             if (description := descriptions.get(key)) is not None:
-                subject = self.subjects.entity(device_id, key[0], key[1], "state")
-                self._store_raw_state(subject, device_id, key, description, raw)
+                subject = self.subjects.entity(device.id, key[0], key[1], "state")
+                self._store_raw_state(subject, device, key, description, raw)
 
     def _store_raw_state(
-        self, subject: str, device_id: str, key: EntityKey, description: EntityDescription, raw: bytes
-    ) -> bool:
+        self, subject: str, device: DeviceRuntime, key: EntityKey, description: EntityInfo, raw: bytes
+    ) -> object:
         """Validate and store a state payload; a bad one is logged with its subject."""
         try:
             value = parse_state(description, raw)
         except ProtocolError as err:
             self.counters.states_invalid += 1
             self.log_limiter.warning(subject, str(err), "Ignoring state on %s: %s", subject, err)
-            return False
+            return _INVALID
         self.counters.states_applied += 1
-        self.store_state(device_id, key, value)
-        return True
+        device.states[key] = value
+        return value
 
-    async def async_remove_entity(self, device_id: str, key: EntityKey) -> None:
+    async def async_remove_entity(self, device: DeviceRuntime, key: EntityKey) -> None:
         """Remove a live entity object (its registry entry is left alone)."""
-        entity = self._entities.get(device_id, {}).pop(key, None)
+        entity = device.entities.pop(key, None)
         if entity is not None:
             await entity.async_remove(force_remove=True)
 
-    def heard_announcement(self, device: DeviceAnnouncement) -> None:
-        """Count an announcement as a sign of life."""
-        self.availability.track(device.id, device.heartbeat_interval)
-
     def forget_device(self, device_id: str) -> None:
-        """Forget everything about a device the user removed."""
-        self.discovery.forget(device_id)
-        self.availability.forget(device_id)
-        self._descriptions.pop(device_id, None)
-        self._states.pop(device_id, None)
+        """Forget everything about a device the user removed; it returns when it announces again."""
+        if (device := self.devices.pop(device_id, None)) is not None:
+            self.availability.disarm(device.liveness)
 
     def device_name(self, device_id: str) -> str:
         """Return the announced name of a device, or its id."""
-        device = self.discovery.devices.get(device_id)
+        device = self.devices.get(device_id)
         return device.name if device else device_id
 
     async def async_command(self, device_id: str, key: EntityKey, payload: dict[str, Any]) -> Reply:
@@ -294,26 +298,33 @@ class NatsHub:
             timeout=timeout,
             # Nobody holds the command subscription: the device is gone, whatever
             # its heartbeat window says, until it is heard again.
-            on_no_responders=lambda: self.availability.offline(device_id),
+            on_no_responders=lambda: self._no_responders(device_id),
         )
+
+    def _no_responders(self, device_id: str) -> None:
+        if (device := self.devices.get(device_id)) is not None:
+            self.availability.offline(device.liveness)
 
     @callback
     def _on_availability_change(self, device_id: str) -> None:
         if self.hass.is_stopping:
             return
-        if self.availability.is_available(device_id):
+        device = self.devices.get(device_id)
+        if device is None:
+            return
+        if device.liveness.available:
             _LOGGER.info("Device %s is available", device_id)
         else:
             _LOGGER.info("Device %s is unavailable: offline or not heard from in time", device_id)
-        for entity in list(self._entities.get(device_id, {}).values()):
+        for entity in list(device.entities.values()):
             entity.async_write_ha_state()
 
     @callback
     def _write_all(self) -> None:
         if self.hass.is_stopping:
             return
-        for entities in self._entities.values():
-            for entity in list(entities.values()):
+        for device in self.devices.values():
+            for entity in list(device.entities.values()):
                 entity.async_write_ha_state()
 
     # Message handlers (nats-py awaits them in order, per subscription)
@@ -326,7 +337,8 @@ class NatsHub:
 
     async def _on_status(self, msg: Msg) -> None:
         device_id = self.subjects.status_device(msg.subject)
-        if device_id is None or device_id not in self.discovery.devices:
+        device = self.devices.get(device_id) if device_id is not None else None
+        if device is None:
             _LOGGER.debug("Ignoring heartbeat on %s from a device that has not announced", msg.subject)
             return
         try:
@@ -335,27 +347,28 @@ class NatsHub:
             self.log_limiter.warning(msg.subject, str(err), "Ignoring heartbeat on %s: %s", msg.subject, err)
             return
         if heartbeat.online:
-            self.availability.track(device_id, heartbeat.interval)
+            self.availability.track(device.liveness, heartbeat.interval)
         else:
-            self.availability.offline(device_id)
+            self.availability.offline(device.liveness)
 
     async def _on_state(self, msg: Msg) -> None:
         parsed = self.subjects.parse_entity(msg.subject)
         if parsed is None:
             _LOGGER.debug("Ignoring state on malformed subject %s", msg.subject)
             return
-        device_id = parsed.device_id
         key = (parsed.platform, parsed.entity_id)
-        description = self._descriptions.get(device_id, {}).get(key)
-        if description is None:
+        device = self.devices.get(parsed.device_id)
+        description = device.descriptions.get(key) if device is not None else None
+        if device is None or description is None:
             _LOGGER.debug("Keeping state on %s until its entity is announced", msg.subject)
-            self._early_states.add(device_id, key, msg.data)
+            self._early_states.add(parsed.device_id, key, msg.data)
             return
-        self.availability.heard(device_id)
-        if not self._store_raw_state(msg.subject, device_id, key, description, msg.data):
+        self.availability.heard(device.liveness)
+        value = self._store_raw_state(msg.subject, device, key, description, msg.data)
+        if value is _INVALID:
             return
-        if (entity := self._entities.get(device_id, {}).get(key)) is not None:
-            entity.handle_state(self._states[device_id][key])
+        if (entity := device.entities.get(key)) is not None:
+            entity.handle_state(value)
 
     # Connection events
 

@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import NatsEntity, async_setup_platform_entities
 from .hub import NatsHub
-from .protocol.models import EntityDescription, LightState, StateValue
+from .protocol.platforms.light import LightInfo, LightState, command
 from .runtime import NatsConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -38,10 +38,10 @@ async def async_setup_entry(
     async_setup_platform_entities(entry, "light", async_add_entities, NatsLight)
 
 
-class NatsLight(NatsEntity, LightEntity):
+class NatsLight(NatsEntity[LightInfo, LightState], LightEntity):
     """A light whose commands the device confirms."""
 
-    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+    def __init__(self, hub: NatsHub, device_id: str, description: LightInfo) -> None:
         """Describe the light from its announced colour modes."""
         super().__init__(hub, device_id, description)
         self._modes = [COLOR_MODES[mode] for mode in description.color_modes]
@@ -52,11 +52,8 @@ class NatsLight(NatsEntity, LightEntity):
         if ColorMode.ONOFF not in self._modes:
             self._attr_supported_features = LightEntityFeature.TRANSITION
 
-    def apply_state(self, value: StateValue) -> None:
+    def apply_state(self, value: LightState) -> None:
         """Store on/off, brightness and colour."""
-        if not isinstance(value, LightState):
-            self._attr_is_on = None
-            return
         self._attr_is_on = None if value.state is None else value.state == "ON"
         if value.color_mode is not None:
             self._attr_color_mode = COLOR_MODES[value.color_mode]
@@ -71,25 +68,21 @@ class NatsLight(NatsEntity, LightEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn on with the requested brightness and colour, confirmed by the device."""
-        command: dict[str, Any] = {"state": "ON"}
-        if ATTR_BRIGHTNESS in kwargs:
-            command["brightness"] = kwargs[ATTR_BRIGHTNESS]
-        if ATTR_COLOR_TEMP_KELVIN in kwargs:
+        kelvin = kwargs.get(ATTR_COLOR_TEMP_KELVIN)
+        if kelvin is not None:
             # Home Assistant passes any positive value on; the device must refuse
             # one outside its announced range, so send the nearest it accepts.
-            kelvin = kwargs[ATTR_COLOR_TEMP_KELVIN]
-            command["color_temp_kelvin"] = min(
-                max(kelvin, self.min_color_temp_kelvin), self.max_color_temp_kelvin
+            kelvin = min(max(kelvin, self.min_color_temp_kelvin), self.max_color_temp_kelvin)
+        await self.async_command(
+            command(
+                on=True,
+                brightness=kwargs.get(ATTR_BRIGHTNESS),
+                color_temp_kelvin=kelvin,
+                rgb=kwargs.get(ATTR_RGB_COLOR),
+                transition=kwargs.get(ATTR_TRANSITION),
             )
-        if ATTR_RGB_COLOR in kwargs:
-            command["rgb"] = list(kwargs[ATTR_RGB_COLOR])
-        if ATTR_TRANSITION in kwargs:
-            command["transition"] = kwargs[ATTR_TRANSITION]
-        await self.async_command(command)
+        )
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn off, confirmed by the device."""
-        command: dict[str, Any] = {"state": "OFF"}
-        if ATTR_TRANSITION in kwargs:
-            command["transition"] = kwargs[ATTR_TRANSITION]
-        await self.async_command(command)
+        await self.async_command(command(on=False, transition=kwargs.get(ATTR_TRANSITION)))

@@ -11,8 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
 from .hub import NatsHub
-from .protocol.models import EntityDescription, StateValue
-from .protocol.payloads import is_numeric_sensor, parse_date, parse_epoch, parse_timestamp
+from .protocol.platforms.sensor import SensorInfo, is_numeric_sensor, parse_date, parse_epoch, parse_timestamp
 from .runtime import NatsConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ async def async_setup_entry(
     async_setup_platform_entities(entry, "sensor", async_add_entities, NatsSensor)
 
 
-def _compatible(device_class: SensorDeviceClass, description: EntityDescription, numeric: bool) -> bool:
+def _compatible(device_class: SensorDeviceClass, description: SensorInfo, numeric: bool) -> bool:
     """Return whether Home Assistant accepts the device class for this sensor.
 
     It refuses text in a numeric device class, a unit or state class on a
@@ -46,10 +45,10 @@ def _compatible(device_class: SensorDeviceClass, description: EntityDescription,
     return True
 
 
-class NatsSensor(NatsEntity, SensorEntity):
+class NatsSensor(NatsEntity[SensorInfo, str | int | float | None], SensorEntity):
     """A sensor; its state was validated against its announcement."""
 
-    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+    def __init__(self, hub: NatsHub, device_id: str, description: SensorInfo) -> None:
         """Describe the sensor."""
         super().__init__(hub, device_id, description)
         device_class = device_class_of(SensorDeviceClass, description, device_id)
@@ -73,18 +72,16 @@ class NatsSensor(NatsEntity, SensorEntity):
                 self._attr_state_class = SensorStateClass(description.state_class)
             self._attr_suggested_display_precision = description.precision
 
-    def apply_state(self, value: StateValue) -> None:
+    def apply_state(self, value: str | float | None) -> None:
         """Store a number or text; timestamps and dates arrive as ISO 8601 text."""
         self._attr_native_value = self._convert(value)
 
-    def _convert(self, value: StateValue) -> str | int | float | datetime | date | None:
+    def _convert(self, value: str | float | None) -> str | int | float | datetime | date | None:
         """Convert a state the protocol layer validated against this sensor's device class."""
         if isinstance(value, (int, float)) and self.device_class is SensorDeviceClass.TIMESTAMP:
             return parse_epoch(value)
         if value is None or isinstance(value, (int, float)):
             return value
-        if not isinstance(value, str):
-            return None
         if self.device_class is SensorDeviceClass.TIMESTAMP:
             return parse_timestamp(value)
         if self.device_class is SensorDeviceClass.DATE:

@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
 from .hub import NatsHub
-from .protocol.models import EntityDescription, StateValue
+from .protocol.platforms.switch import SwitchInfo, command
 from .runtime import NatsConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -23,22 +23,22 @@ async def async_setup_entry(
     async_setup_platform_entities(entry, "switch", async_add_entities, NatsSwitch)
 
 
-class NatsSwitch(NatsEntity, SwitchEntity):
+class NatsSwitch(NatsEntity[SwitchInfo, str | None], SwitchEntity):
     """A switch whose commands the device confirms."""
 
-    def __init__(self, hub: NatsHub, device_id: str, description: EntityDescription) -> None:
+    def __init__(self, hub: NatsHub, device_id: str, description: SwitchInfo) -> None:
         """Describe the switch."""
         super().__init__(hub, device_id, description)
         self._attr_device_class = device_class_of(SwitchDeviceClass, description, device_id)
 
-    def apply_state(self, value: StateValue) -> None:
+    def apply_state(self, value: str | None) -> None:
         """Store ON/OFF/unknown."""
         self._attr_is_on = None if value is None else value == "ON"
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn on, confirmed by the device."""
-        await self.async_command({"state": "ON"})
+        await self.async_command(command(on=True))
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn off, confirmed by the device."""
-        await self.async_command({"state": "OFF"})
+        await self.async_command(command(on=False))

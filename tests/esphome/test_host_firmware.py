@@ -19,13 +19,14 @@ from nats.aio.msg import Msg
 import pytest
 
 from custom_components.nats.protocol.expiry import ControllerClock
-from custom_components.nats.protocol.models import DeviceAnnouncement, LightState
+from custom_components.nats.protocol.models import DeviceAnnouncement
 from custom_components.nats.protocol.payloads import (
     parse_announcement,
     parse_heartbeat,
     parse_reply,
     parse_state,
 )
+from custom_components.nats.protocol.platforms.light import LightState
 
 from ..nats_server import NatsServer, free_port
 from .conftest import HOST_ENTITIES, HostFirmware, HostFirmwareFactory

@@ -32,8 +32,9 @@ from custom_components.nats import hub as hub_module
 from custom_components.nats.const import CONF_COMMAND_TIMEOUT
 
 from ..conftest import DeviceFactory
-from ..fuzz.harness import Watch, drain, until
+from ..fuzz.harness import Watch, drain
 from ..fuzz.strategies import LONG_RUN
+from ..nats_fixtures import until
 from ..nats_server import NatsServer
 
 FLOOD = 200_000 if LONG_RUN else 50_000

@@ -34,8 +34,9 @@ from homeassistant.exceptions import HomeAssistantError
 from custom_components.nats.const import CONF_COMMAND_TIMEOUT
 
 from ..conftest import DeviceFactory
-from ..fuzz.harness import Watch, until
+from ..fuzz.harness import Watch
 from ..fuzz.strategies import LONG_RUN
+from ..nats_fixtures import until
 from ..nats_server import NatsServer
 
 RESTARTS = 100 if LONG_RUN else 20

@@ -27,6 +27,8 @@ from custom_components.nats.const import DOMAIN
 from custom_components.nats.entity import MIN_WRITE_INTERVAL
 from custom_components.nats.hub import NatsHub
 
+from ..nats_fixtures import until
+
 HANDLERS = ("_on_announce", "_on_status", "_on_state")
 SENTINEL = b"drain:"
 SENTINEL_SUBJECTS = (
@@ -192,12 +194,3 @@ def unserializable(hass: HomeAssistant, entry_id: str) -> list[str]:
         except (TypeError, ValueError) as err:
             bad.append(f"state of {entity.entity_id}: {err}")
     return bad
-
-
-async def until(predicate: Callable[[], object], timeout: float, poll: float = 0.02) -> None:
-    """Wait until predicate() is true (without HA's block_till_done, which a busy loop would stretch)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            if predicate():
-                return
-            await asyncio.sleep(poll)

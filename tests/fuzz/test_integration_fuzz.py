@@ -47,9 +47,7 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.nats.const import DOMAIN
 from custom_components.nats.hub import NatsHub
-from custom_components.nats.protocol.device import Device
 from custom_components.nats.protocol.errors import ProtocolError
-from custom_components.nats.protocol.models import EntityDescription, LightState, StateValue
 from custom_components.nats.protocol.payloads import (
     encode,
     parse_announcement,
@@ -58,6 +56,9 @@ from custom_components.nats.protocol.payloads import (
     parse_state,
     state_from_mapping,
 )
+from custom_components.nats.protocol.platform import EntityInfo
+from custom_components.nats.protocol.platforms.light import LightState
+from nats_home.device import Device
 
 from ..conftest import DeviceFactory
 from ..nats_server import NatsServer
@@ -263,7 +264,7 @@ async def test_fuzz_announcements(arena: Arena) -> None:
 # States
 
 
-def _render(description: EntityDescription, value: StateValue) -> str:
+def _render(description: EntityInfo, value: object) -> str:
     """The Home Assistant state string the oracle's value should produce."""
     platform = description.platform
     if platform == "light":
@@ -276,7 +277,7 @@ def _render(description: EntityDescription, value: StateValue) -> str:
     return str(value)
 
 
-def _matches(description: EntityDescription, value: StateValue, shown: str) -> bool:
+def _matches(description: EntityInfo, value: object, shown: str) -> bool:
     expected = _render(description, value)
     if shown == expected:
         return True
@@ -349,14 +350,14 @@ async def test_fuzz_states(arena: Arena, device_factory: DeviceFactory) -> None:
         for e in TARGET
     }
     assert all(entity_ids.values()), entity_ids
-    descriptions = {d.id: d for d in hub.discovery.devices["fz"].entities}
+    descriptions = {d.id: d for d in hub.devices["fz"].announcement.entities}
     before_devices, before_entities = registry_snapshot(hass, arena.entry.entry_id)
 
     cases = generate(state_case(), 700 * SCALE, arena.seed)
     assert len(cases) >= 600 * SCALE, len(cases)
     # Repeats of a warning within a minute are logged at debug (log_limiter.py).
     arena.watch.caplog.set_level(logging.DEBUG, logger="custom_components.nats.hub")
-    expected: dict[str, StateValue] = {}
+    expected: dict[str, object] = {}
     counts = {"valid": 0, "invalid": 0, "known bug": 0, "ignored": 0}
     for batch in _batches(cases):
         to_send = []
@@ -456,8 +457,8 @@ async def test_fuzz_heartbeats(arena: Arena, device_factory: DeviceFactory) -> N
                 if heartbeat.online:
                     last_interval = heartbeat.interval
         await arena.publish_all(to_send)
-        assert set(hub.availability._devices) == {"good", "fz"}, f"seed {arena.seed}"
-        liveness = hub.availability._devices["fz"]
+        assert set(hub.devices) == {"good", "fz"}, f"seed {arena.seed}"
+        liveness = hub.devices["fz"].liveness
         assert liveness.window == last_interval * 2.5, f"seed {arena.seed}"
         if last_online is False:
             assert not liveness.available, f"seed {arena.seed}, last valid heartbeats {history[-5:]}"
@@ -518,7 +519,7 @@ async def _run_reply_cases(arena: Arena, device: Client) -> None:
     )
     await device.publish("home.devices.fz.status", encode({"v": 1, "online": True, "interval": 3600}))
     await drain(hass, arena.watch, device)
-    descriptions = {d.id: d for d in hub.discovery.devices["fz"].entities}
+    descriptions = {d.id: d for d in hub.devices["fz"].announcement.entities}
 
     cases = generate(reply_case, 300 * SCALE, arena.seed)
     assert len(cases) >= 250 * SCALE, len(cases)
@@ -526,7 +527,7 @@ async def _run_reply_cases(arena: Arena, device: Client) -> None:
     for index, (target, raw) in enumerate(cases):
         platform, service, entity_id, data = REPLY_TARGETS[target]
         verdict, reply = _oracle(lambda raw=raw: parse_reply(raw), raw)
-        applied: StateValue = None
+        applied: object = None
         has_state = False
         if reply is not None and reply.ok and reply.state is not None:
             state_verdict, applied = _oracle(

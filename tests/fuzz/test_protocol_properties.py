@@ -14,18 +14,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.nats.protocol.device import Device
 from custom_components.nats.protocol.errors import ProtocolError
-from custom_components.nats.protocol.models import (
-    DeviceAnnouncement,
-    EntityDescription,
-    Heartbeat,
-    LightState,
-    Reply,
-)
+from custom_components.nats.protocol.models import DeviceAnnouncement, Heartbeat, Reply
 from custom_components.nats.protocol.payloads import (
     encode,
-    is_numeric_sensor,
     parse_announcement,
     parse_command,
     parse_heartbeat,
@@ -33,8 +25,13 @@ from custom_components.nats.protocol.payloads import (
     parse_state,
     state_from_mapping,
 )
+from custom_components.nats.protocol.platform import EntityInfo
+from custom_components.nats.protocol.platforms.light import LightState
+from custom_components.nats.protocol.platforms.sensor import is_numeric_sensor
 from custom_components.nats.protocol.subjects import Subjects, is_valid_token
+from nats_home.device import Device
 
+from ..entity_info import entity_info
 from .strategies import (
     LONG_RUN,
     PLATFORMS,
@@ -59,16 +56,16 @@ PROPERTY_SETTINGS = settings(
 
 # A device with one entity of each kind a state can be parsed for.
 ENTITIES = {
-    "numeric sensor": EntityDescription(platform="sensor", id="t", name=None, unit="°C"),
-    "text sensor": EntityDescription(platform="sensor", id="s", name=None),
-    "timestamp sensor": EntityDescription(platform="sensor", id="b", name=None, device_class="timestamp"),
-    "binary_sensor": EntityDescription(platform="binary_sensor", id="m", name=None),
-    "switch": EntityDescription(platform="switch", id="r", name=None),
-    "light": EntityDescription(platform="light", id="l", name=None, color_modes=("color_temp", "rgb")),
-    "onoff light": EntityDescription(platform="light", id="o", name=None, color_modes=("onoff",)),
-    "number": EntityDescription(platform="number", id="n", name=None),
-    "select": EntityDescription(platform="select", id="e", name=None, options=("eco", "comfort")),
-    "button": EntityDescription(platform="button", id="p", name=None),
+    "numeric sensor": entity_info("sensor", id="t", name=None, unit="°C"),
+    "text sensor": entity_info("sensor", id="s", name=None),
+    "timestamp sensor": entity_info("sensor", id="b", name=None, device_class="timestamp"),
+    "binary_sensor": entity_info("binary_sensor", id="m", name=None),
+    "switch": entity_info("switch", id="r", name=None),
+    "light": entity_info("light", id="l", name=None, color_modes=("color_temp", "rgb")),
+    "onoff light": entity_info("light", id="o", name=None, color_modes=("onoff",)),
+    "number": entity_info("number", id="n", name=None),
+    "select": entity_info("select", id="e", name=None, options=("eco", "comfort")),
+    "button": entity_info("button", id="p", name=None),
 }
 
 state_like = st.fixed_dictionaries(
@@ -228,14 +225,14 @@ def test_subject_parsers_total(subject: str) -> None:
         assert subjects.announce_for(announced) == subject if is_valid_token(announced) else True
 
 
-def _expected_entity(entity: dict[str, Any]) -> EntityDescription:
+def _expected_entity(entity: dict[str, Any]) -> EntityInfo:
     fields = dict(entity)
     for key in ("color_modes", "options"):
         if key in fields:
             fields[key] = tuple(fields[key])
     if "name" not in entity:
         fields["name"] = entity["id"].replace("_", " ").replace("-", " ").capitalize()
-    return EntityDescription(**fields)
+    return entity_info(fields.pop("platform"), **fields)
 
 
 @PROPERTY_SETTINGS

@@ -18,7 +18,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from homeassistant.core import HomeAssistant
 
 from custom_components.nats.protocol.errors import ProtocolError
-from custom_components.nats.protocol.models import EntityDescription
 from custom_components.nats.protocol.payloads import (
     encode,
     parse_announcement,
@@ -29,14 +28,15 @@ from custom_components.nats.protocol.payloads import (
 )
 
 from ..conftest import DeviceFactory
+from ..entity_info import entity_info
 from ..nats_server import NatsServer
 from .harness import Watch, drain, registry_snapshot, unserializable
 
 HUGE = "9" * 400  # an integer literal beyond the float range (but within Python's 4300 digits)
-NUMBER = EntityDescription(platform="number", id="n", name=None)
-TEMPERATURE = EntityDescription(platform="sensor", id="t", name=None, unit="°C")
-TEXT = EntityDescription(platform="sensor", id="s", name=None)
-BOOT = EntityDescription(platform="sensor", id="b", name=None, device_class="timestamp")
+NUMBER = entity_info("number", id="n", name=None)
+TEMPERATURE = entity_info("sensor", id="t", name=None, unit="°C")
+TEXT = entity_info("sensor", id="s", name=None)
+BOOT = entity_info("sensor", id="b", name=None, device_class="timestamp")
 
 HUGE_INT_CASES: dict[str, Callable[[], Any]] = {
     "heartbeat uptime": lambda: parse_heartbeat(
@@ -109,11 +109,11 @@ def test_lone_surrogate_is_a_protocol_error(case: str) -> None:
 
 CRASH = """
 from custom_components.nats.protocol.errors import ProtocolError
-from custom_components.nats.protocol.models import EntityDescription
 from custom_components.nats.protocol.payloads import parse_state
+from custom_components.nats.protocol.platforms.sensor import SensorInfo
 from custom_components.nats.sensor import NatsSensor
 
-boot = EntityDescription(platform="sensor", id="boot", name=None, device_class="timestamp")
+boot = SensorInfo(platform="sensor", id="boot", name=None, device_class="timestamp")
 try:
     value = parse_state(boot, b'{"state": "\\\\ud800"}')
 except ProtocolError:

@@ -20,16 +20,16 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from . import PROTOCOL_VERSION
-from .errors import ProtocolError
+from .errors import CommandRejectedError, ProtocolError
 from .expiry import EXPIRED_ERROR, CommandExpiry, without_stamp
-from .payloads import decode_json, encode, parse_command
+from .payloads import decode_json, describe_entity, encode, parse_command
+from .platform import EntityInfo
+from .platforms import PLATFORMS
 from .subjects import Subjects
 
 _LOGGER = logging.getLogger(__name__)
 
-
-class CommandRejectedError(Exception):
-    """Raised by a command handler to reply {"ok": false, "error": <message>}."""
+__all__ = ["CommandHandler", "CommandRejectedError", "Device"]
 
 
 type CommandHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -66,6 +66,8 @@ class Device:
         self.expired: list[tuple[str, dict[str, Any]]] = []
         self.expiry = CommandExpiry()
         self.presses: dict[str, int] = {}
+        """Stateless commands (button presses) carried out, per entity."""
+        self._infos: dict[str, EntityInfo] = {}
         self._subscriptions: list[Subscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
@@ -147,6 +149,7 @@ class Device:
     async def set_entities(self, entities: list[dict[str, Any]]) -> None:
         """Replace the entity list and re-announce."""
         self.entities = {entity["id"]: dict(entity) for entity in entities}
+        self._infos = {}
         self.states = {k: v for k, v in self.states.items() if k in self.entities}
         await self.announce()
 
@@ -220,7 +223,7 @@ class Device:
             if self.command_handler is not None:
                 state = await self.command_handler(parsed.entity_id, command)
             if state is None:
-                state = self._apply(entity, command)
+                state = self._apply(parsed.entity_id, parsed.platform, command)
         except (ProtocolError, CommandRejectedError) as err:
             await self._reply(msg, {"ok": False, "error": str(err)})
             return
@@ -233,59 +236,24 @@ class Device:
         if msg.reply:
             await msg.respond(encode(payload))
 
-    def _apply(self, entity: dict[str, Any], command: dict[str, Any]) -> dict[str, Any] | None:
-        """Apply a command the way a simple real device would."""
-        entity_id, platform = entity["id"], entity["platform"]
-        current = self.states.get(entity_id, {"state": None})
-        if platform == "button":
+    def _apply(self, entity_id: str, platform: str, command: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply a command the way a simple real device would (the platform module knows how)."""
+        info = self._info(entity_id)
+        state = PLATFORMS[platform].apply(info, self.states.get(entity_id), command)
+        if state is None:  # a stateless command, such as a button press
             self.presses[entity_id] = self.presses.get(entity_id, 0) + 1
-            return None
-        if platform == "switch":
-            return {"state": command["state"]}
-        if platform == "number":
-            value = command["value"]
-            low, high = entity.get("min", 0), entity.get("max", 100)
-            if not low <= value <= high:
-                msg = f"value {value} out of range {low}..{high}"
-                raise CommandRejectedError(msg)
-            return {"state": value}
-        if platform == "select":
-            if command["option"] not in entity["options"]:
-                msg = f"unknown option {command['option']!r}"
-                raise CommandRejectedError(msg)
-            return {"state": command["option"]}
-        if platform == "light":
-            return self._apply_light(entity, current, command)
-        msg = f"{platform} takes no commands"
-        raise CommandRejectedError(msg)
-
-    @staticmethod
-    def _apply_light(
-        entity: dict[str, Any], current: dict[str, Any], command: dict[str, Any]
-    ) -> dict[str, Any]:
-        state = {**current, "state": command["state"]}
-        modes = entity["color_modes"]
-        if "brightness" in command:
-            if modes == ["onoff"]:
-                msg = "light has no brightness"
-                raise CommandRejectedError(msg)
-            state["brightness"] = command["brightness"]
-        if "rgb" in command:
-            if "rgb" not in modes:
-                msg = "light has no RGB colour"
-                raise CommandRejectedError(msg)
-            state["rgb"], state["color_mode"] = command["rgb"], "rgb"
-        if "color_temp_kelvin" in command:
-            if "color_temp" not in modes:
-                msg = "light has no colour temperature"
-                raise CommandRejectedError(msg)
-            low, high = entity.get("min_kelvin", 2000), entity.get("max_kelvin", 6500)
-            if not low <= command["color_temp_kelvin"] <= high:
-                msg = f"colour temperature out of range {low}..{high}"
-                raise CommandRejectedError(msg)
-            state["color_temp_kelvin"], state["color_mode"] = command["color_temp_kelvin"], "color_temp"
-        if command["state"] == "ON" and state.get("color_mode") is None:
-            state["color_mode"] = modes[0]
-        if command["state"] == "ON" and modes != ["onoff"] and not state.get("brightness"):
-            state["brightness"] = 255
         return state
+
+    def _info(self, entity_id: str) -> EntityInfo:
+        """Return the typed description of one of this device's entities.
+
+        Raises CommandRejectedError for an entity its own announcement describes
+        wrongly (Home Assistant refuses such an announcement too).
+        """
+        if (info := self._infos.get(entity_id)) is None:
+            try:
+                info = self._infos[entity_id] = describe_entity(self.entities[entity_id])
+            except ProtocolError as err:
+                msg = f"entity {entity_id} is announced wrongly: {err}"
+                raise CommandRejectedError(msg) from None
+        return info

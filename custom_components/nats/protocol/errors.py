@@ -3,3 +3,7 @@
 
 class ProtocolError(ValueError):
     """A subject or payload that violates the protocol."""
+
+
+class CommandRejectedError(Exception):
+    """A device refuses a valid command (it replies {"ok": false, "error": <message>})."""

@@ -17,7 +17,7 @@ import secrets
 import time
 from typing import Any, Final
 
-from .subjects import is_valid_token
+from .tokens import is_valid_token
 
 DRIFT_DIVISOR: Final = 5000
 """The estimate may drift by 1 ms per 5,000 ms of the device's clock (200 ppm)."""

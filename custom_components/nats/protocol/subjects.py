@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-import re
 from typing import Final
 
 from .errors import ProtocolError
+from .platforms import PLATFORMS
+from .tokens import TOKEN_RE, is_valid_prefix, is_valid_token
 
-TOKEN_RE: Final = re.compile(r"^[a-z0-9_-]{1,64}$")
-PREFIX_RE: Final = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
-PLATFORMS: Final = frozenset({"sensor", "binary_sensor", "switch", "light", "button", "number", "select"})
 ENTITY_TOPICS: Final = frozenset({"state", "command", "event"})
 
-
-def is_valid_token(value: object) -> bool:
-    """Return whether value may be used as a device or entity id."""
-    return isinstance(value, str) and TOKEN_RE.fullmatch(value) is not None
-
-
-def is_valid_prefix(value: object) -> bool:
-    """Return whether value may be used as the subject prefix of a home."""
-    return isinstance(value, str) and PREFIX_RE.fullmatch(value) is not None
+__all__ = ["ENTITY_TOPICS", "EntitySubject", "Subjects", "is_valid_prefix", "is_valid_token"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,7 @@ def record_silences(
     on a busy machine, would shorten the silence it sees. Returns the list that
     fills and the callable that stops recording.
     """
-    liveness = entry.runtime_data.hub.availability._devices[device_id]
+    liveness = entry.runtime_data.hub.devices[device_id].liveness
     silences: list[float] = []
 
     @callback

@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.nats.const import CONF_COMMAND_TIMEOUT
-from custom_components.nats.protocol.device import CommandRejectedError
+from nats_home.errors import CommandRejectedError
 
 from ...conftest import DeviceFactory, server_has_everything
 from .conftest import wait_for

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 
-from custom_components.nats.protocol.device import Device
+from nats_home.device import Device
 
 from ...conftest import DeviceFactory, server_has_everything
 from ...nats_server import NatsServer
@@ -51,7 +51,7 @@ async def test_shorter_heartbeat_interval_wins(
     await _heartbeat(nats_server, 1)
     await wait_for(hass, lambda: state_of(hass, "switch.porch_relay")() == STATE_UNAVAILABLE, timeout=6)
     unsubscribe()
-    assert setup_entry.runtime_data.hub.availability._devices["porch"].window == 2.5
+    assert setup_entry.runtime_data.hub.devices["porch"].liveness.window == 2.5
     # Not before the window (a millisecond's slack for float rounding of loop times).
     assert len(silences) == 1
     assert silences[0] >= 2.5 - 1e-3

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from custom_components.nats.protocol.expiry import (
+from nats_home.expiry import (
     CLOCKS_KEPT,
     CommandExpiry,
     ControllerClock,
     command_ttl_ms,
     without_stamp,
 )
-from custom_components.nats.protocol.payloads import parse_command
+from nats_home.payloads import parse_command
 
 SCENARIOS = json.loads((Path(__file__).parent.parent / "vectors" / "expiry.json").read_text())["scenarios"]
 

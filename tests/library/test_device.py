@@ -9,8 +9,7 @@ import json
 import nats
 from nats.aio.msg import Msg
 
-from ..conftest import DeviceFactory, server_has_everything
-from ..fuzz.harness import until
+from ..nats_fixtures import DeviceFactory, server_has_everything, until
 from ..nats_server import NatsServer
 
 ANNOUNCE = "home.discovery.announce.lamp"

@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from custom_components.nats.protocol.errors import ProtocolError
-from custom_components.nats.protocol.models import LightState
-from custom_components.nats.protocol.payloads import (
+from nats_home.errors import ProtocolError
+from nats_home.payloads import (
     parse_announcement,
     parse_command,
     parse_heartbeat,
     parse_reply,
     parse_state,
 )
-from custom_components.nats.protocol.subjects import is_valid_token
+from nats_home.platforms.light import LightState
+from nats_home.subjects import is_valid_token
 
 VECTORS = Path(__file__).parent.parent / "vectors"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.nats.protocol.errors import ProtocolError
-from custom_components.nats.protocol.subjects import EntitySubject, Subjects
+from nats_home.errors import ProtocolError
+from nats_home.subjects import EntitySubject, Subjects
 
 
 def test_subjects_of_a_home() -> None:
