@@ -34,6 +34,7 @@ __all__ = [
     "encode",
     "parse_announcement",
     "parse_command",
+    "parse_event",
     "parse_heartbeat",
     "parse_reply",
     "parse_state",
@@ -100,6 +101,15 @@ def state_from_mapping(entity: EntityInfo, data: Mapping[str, Any]) -> object:
     if "state" not in data:
         raise ProtocolError("required key not provided @ data['state']")
     value: object = PLATFORMS[entity.platform].parse_state(entity, data)
+    return value
+
+
+def parse_event(entity: EntityInfo, raw: bytes) -> object:
+    """Validate an event payload against the entity it belongs to."""
+    data = decode_json(raw)
+    if "v" in data:
+        validate(major_version, data["v"])
+    value: object = PLATFORMS[entity.platform].parse_event(entity, data)
     return value
 
 

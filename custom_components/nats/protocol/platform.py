@@ -80,6 +80,10 @@ class Platform[I: EntityInfo, S]:
         """Validate a state object (its "state" key is present); raise ProtocolError."""
         raise ProtocolError(f"platform {self.name!r} has no state")
 
+    def parse_event(self, info: I, data: Mapping[str, Any]) -> object:
+        """Validate an event payload (the entity's `event` subject); raise ProtocolError."""
+        raise ProtocolError(f"platform {self.name!r} has no events")
+
     def apply(
         self, info: I, current: Mapping[str, Any] | None, command: dict[str, Any]
     ) -> dict[str, Any] | None:

@@ -1,22 +1,30 @@
-"""The platform registry: every platform of the protocol, by name.
+"""The platform registry: every module in this package is one platform of the protocol.
 
-Adding a platform is one module here (see docs/python-device.md and
-docs/protocol.md) and one entry below; subject validation, announcement
-schemas, state and command validation and the device library follow.
+Adding a platform is adding a module here that defines PLATFORM (see
+docs/python-device.md); subject validation, announcement schemas, state,
+event and command validation and the device library all follow from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+import importlib
+import pkgutil
 from types import MappingProxyType
 from typing import Any, Final
 
 from ..platform import Platform
-from . import binary_sensor, button, light, number, select, sensor, switch
 
-PLATFORMS: Final[Mapping[str, Platform[Any, Any]]] = MappingProxyType(
-    {
-        module.PLATFORM.name: module.PLATFORM
-        for module in (binary_sensor, button, light, number, select, sensor, switch)
-    }
-)
+
+def _discover() -> dict[str, Platform[Any, Any]]:
+    platforms: dict[str, Platform[Any, Any]] = {}
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda found: found.name):
+        platform = importlib.import_module(f"{__name__}.{module_info.name}").PLATFORM
+        if not isinstance(platform, Platform) or platform.name != module_info.name:
+            msg = f"{module_info.name}.PLATFORM must be the Platform named {module_info.name!r}"
+            raise TypeError(msg)
+        platforms[platform.name] = platform
+    return platforms
+
+
+PLATFORMS: Final[Mapping[str, Platform[Any, Any]]] = MappingProxyType(_discover())
