@@ -6,34 +6,42 @@ from esphome import automation
 import esphome.codegen as cg
 from esphome.components import socket
 import esphome.config_validation as cv
+from esphome.const import (
+    CONF_DEVICE_ID,
+    CONF_DISCOVERY,
+    CONF_ID,
+    CONF_KEEPALIVE,
+    CONF_ON_MESSAGE,
+    CONF_PASSWORD,
+    CONF_PAYLOAD,
+    CONF_PORT,
+    CONF_RX_BUFFER_SIZE,
+    CONF_SERVERS,
+    CONF_TRIGGER_ID,
+    CONF_TX_BUFFER_SIZE,
+    CONF_USERNAME,
+)
 from esphome.core import CORE
 
 CODEOWNERS = ["@nats-home"]
 DEPENDENCIES = ["network"]
 AUTO_LOAD = ["socket"]
 
-# Spelled out here: several of these moved between ESPHome releases.
-CONF_ID = "id"
+# Keys esphome.const does not have.
 CONF_HOST = "host"
-CONF_PORT = "port"
-CONF_SERVERS = "servers"
-CONF_USERNAME = "username"
-CONF_PASSWORD = "password"
 CONF_TOKEN = "token"
-CONF_DEVICE_ID = "device_id"
 CONF_PREFIX = "prefix"
 CONF_HEARTBEAT_INTERVAL = "heartbeat_interval"
-CONF_KEEPALIVE = "keepalive"
 CONF_RECONNECT_INTERVAL = "reconnect_interval"
 CONF_RECONNECT_MAX_INTERVAL = "reconnect_max_interval"
-CONF_DISCOVERY = "discovery"
-CONF_MAX_PAYLOAD_SIZE = "max_payload_size"
-CONF_ON_MESSAGE = "on_message"
 CONF_SUBJECT = "subject"
-CONF_PAYLOAD = "payload"
-CONF_TRIGGER_ID = "trigger_id"
+CONF_MAX_PAYLOAD_SIZE = "max_payload_size"
 
 DEFAULT_PORT = 4222
+# The longest prefix whose command subjects still fit the 255 characters the
+# firmware allows (MAX_PREFIX_LEN in nats_protocol.h, with a 64-character
+# device id, platform word and entity id).
+MAX_PREFIX_LEN = 64
 
 nats_ns = cg.esphome_ns.namespace("nats")
 NatsClient = nats_ns.class_("NatsClient", cg.Component)
@@ -66,12 +74,17 @@ def device_id(value):
 
 
 def prefix(value):
-    """Validate a subject prefix: dot-separated tokens."""
+    """Validate a subject prefix: dot-separated tokens, short enough for every subject."""
     value = cv.string_strict(value)
     if not PREFIX_RE.match(value):
         raise cv.Invalid(
             f"prefix {value!r} must be one or more dot-separated tokens of "
             "letters, digits, '_' or '-' (for example 'home' or 'site1.home')"
+        )
+    if len(value) > MAX_PREFIX_LEN:
+        raise cv.Invalid(
+            f"prefix {value!r} is {len(value)} characters long; at most {MAX_PREFIX_LEN} fit, so that "
+            "every subject the device uses stays within NATS Home's 255 characters"
         )
     return value
 
@@ -193,8 +206,17 @@ CONFIG_SCHEMA = cv.All(
             ),
             cv.Optional(CONF_RECONNECT_MAX_INTERVAL, default="30s"): cv.positive_time_period_milliseconds,
             cv.Optional(CONF_DISCOVERY, default=True): cv.boolean,
-            cv.SplitDefault(CONF_MAX_PAYLOAD_SIZE, esp8266=2048, esp32=4096, host=8192): cv.int_range(
-                min=512, max=65536
+            # Incoming traffic is small (commands, discovery requests); the
+            # announcement is streamed, so neither buffer bounds its size.
+            cv.SplitDefault(CONF_RX_BUFFER_SIZE, esp8266=1024, esp32=2048, host=4096): cv.int_range(
+                min=256, max=65536
+            ),
+            cv.SplitDefault(CONF_TX_BUFFER_SIZE, esp8266=1024, esp32=2048, host=4096): cv.int_range(
+                min=1024, max=65536
+            ),
+            cv.Optional(CONF_MAX_PAYLOAD_SIZE): cv.invalid(
+                "max_payload_size was split into rx_buffer_size (largest incoming message) and "
+                "tx_buffer_size (send buffer); announcements no longer need to fit either"
             ),
             cv.Optional(CONF_ON_MESSAGE): automation.validate_automation(
                 {
@@ -237,8 +259,8 @@ async def to_code(config):
     cg.add(var.set_keepalive(config[CONF_KEEPALIVE]))
     cg.add(var.set_reconnect_interval(config[CONF_RECONNECT_INTERVAL], config[CONF_RECONNECT_MAX_INTERVAL]))
     cg.add(var.set_discovery(config[CONF_DISCOVERY]))
-    # SplitDefault names the tested targets; others get the ESP32 size.
-    cg.add(var.set_max_payload_size(config.get(CONF_MAX_PAYLOAD_SIZE, 4096)))
+    # SplitDefault names the tested targets; others get the ESP32 sizes.
+    cg.add(var.set_buffer_sizes(config.get(CONF_RX_BUFFER_SIZE, 2048), config.get(CONF_TX_BUFFER_SIZE, 2048)))
 
     for conf in config.get(CONF_ON_MESSAGE, []):
         trigger = cg.new_Pvariable(conf[CONF_TRIGGER_ID], conf[CONF_SUBJECT])

@@ -8,6 +8,8 @@
 #include "esphome/components/socket/socket.h"
 #include "esphome/core/automation.h"
 #include "esphome/core/component.h"
+#include "esphome/core/entity_includes.h"
+#include "esphome/core/helpers.h"
 
 #include <memory>
 #include <string>
@@ -35,10 +37,16 @@ class JsonFill {
 /// A NATS client speaking protocol v1 (docs/protocol.md) for this device.
 ///
 /// One fixed receive buffer (control line + message) and one fixed send
-/// buffer, both allocated in setup(); nothing on the message path allocates.
-/// Connection: resolve -> TCP connect -> INFO -> CONNECT + PING -> PONG ->
-/// subscribe, announce, heartbeat. Any failure closes the socket, moves on to
-/// the next server and waits out an exponential back-off.
+/// buffer, sized separately and allocated in setup(); nothing on the message
+/// path allocates. Connection: resolve -> TCP connect -> INFO -> CONNECT +
+/// PING -> PONG -> subscribe, announce, heartbeat. Any failure closes the
+/// socket, moves on to the next server and waits out a jittered exponential
+/// back-off.
+///
+/// The announcement does not have to fit the send buffer: it is measured,
+/// then streamed entity by entity over several loop() calls as the socket
+/// takes it (nats_send.cpp). Whatever else is queued meanwhile (replies,
+/// heartbeats, PONGs) waits in the send buffer behind it.
 class NatsClient : public Component, public NatsParserListener {
  public:
   void add_server(const char *host, uint16_t port) { this->servers_.push_back(Server{host, port}); }
@@ -55,7 +63,10 @@ class NatsClient : public Component, public NatsParserListener {
     this->reconnect_max_ms_ = max_ms;
   }
   void set_discovery(bool discovery) { this->discovery_ = discovery; }
-  void set_max_payload_size(uint32_t size) { this->max_payload_ = size; }
+  void set_buffer_sizes(uint32_t rx, uint32_t tx) {
+    this->rx_size_ = rx;
+    this->tx_cap_ = tx;
+  }
   void add_trigger(NatsMessageTrigger *trigger) { this->triggers_.push_back(trigger); }
 
   /// Queue a PUB. False when not connected or the send buffer has no room.
@@ -104,21 +115,56 @@ class NatsClient : public Component, public NatsParserListener {
   /// Room for "PUB <subject> <reply> <size>\r\n" ahead of a payload.
   static constexpr size_t PUB_HEADER_MAX = 4 + MAX_SUBJECT_LEN + 1 + 12 + 2;
 
+  /// An announcement on its way out (nats_send.cpp). Parts: 0 is the device
+  /// up to `"entities":[`, 1..n the entities, n + 1 the closing `]}\r\n`.
+  struct Stream {
+    bool active{false};
+    /// To the announce subject (not a discovery reply): states follow it.
+    bool announces{false};
+    /// Bytes at the front of the send buffer that precede the payload:
+    /// what was queued before, and the PUB header.
+    size_t barrier{0};
+    size_t part{0};
+    /// Bytes of that part already sent.
+    size_t offset{0};
+    /// The size stated in the PUB header, and the payload bytes sent.
+    size_t payload_len{0};
+    size_t payload_sent{0};
+    uint32_t progress_ms{0};
+  };
+
 #ifdef USE_HOST
   void apply_environment_();
 #endif
+  // nats_client.cpp: lifecycle and timers.
   void set_state_(State state);
-  void start_connect_();
-  void poll_connect_();
-  void read_();
-  void flush_();
-  void fail_(const char *why, int err = 0);
-  void on_connected_();
   void timers_();
+  /// Writes a subject from fmt (the prefix, then a, b and c) into buf.
+  /// Returns its length, or 0 with an error logged when it does not fit.
+  size_t subject_(char *buf, const char *fmt, const char *a = "", const char *b = "", const char *c = "");
+
+  // nats_connection.cpp: connecting, reading, handshake, subscriptions.
+  void start_connect_();
+  void fail_(const char *why, int err = 0);
+  void read_();
+  void on_connected_();
+  /// Queues the SUBs not queued yet. A SUB that does not fit now is retried
+  /// on the next loop; the announcement waits until every one is queued.
+  void subscribe_();
+  bool subscribed_() const { return this->subs_queued_ == this->subs_total_(); }
+  size_t subs_total_() const { return 1 + (this->discovery_ ? 2 : 0) + this->triggers_.size(); }
+
+  // nats_send.cpp: the send buffer and the announcement stream.
+  void flush_();
+  /// Bytes that may be queued now. While an announcement streams, a window
+  /// is kept free to render it into.
+  size_t tx_free_() const;
   /// Try to send queued bytes when fewer than len are free. True if len fit.
   bool make_room_(size_t len);
   /// Raw protocol text (CONNECT, SUB, PING...). False when it does not fit.
   bool write_raw_(const char *data, size_t len);
+  /// Sends the first `len` queued bytes; false when the connection failed.
+  bool send_queued_(size_t len, size_t &sent);
   /// Builds a JSON payload straight into the send buffer behind a PUB header.
   bool publish_json_fill_(const char *subject, const JsonFill &fill);
   /// publish_json_fill_ for a lambda (no allocation: the adapter lives on the stack).
@@ -130,15 +176,28 @@ class NatsClient : public Component, public NatsParserListener {
     } adapter(fill);
     return this->publish_json_fill_(subject, adapter);
   }
-  bool announce_(const char *subject);
+  /// Measures the announcement and queues its PUB header. False when the
+  /// header does not fit now (tried again on the next loop).
+  bool start_announcement_(const char *subject, bool announces);
+  /// Sends one window of the announcement.
+  void pump_announcement_();
+  void end_announcement_();
+
+  // nats_announce.cpp: what the announcement says.
+  size_t announcement_parts_() const { return this->entities_.size() + 2; }
+  /// Writes part (not the last, which pump_announcement_ writes) into w.
+  void write_announcement_part_(size_t part, JsonWriter &w) const;
+
+  // nats_device.cpp: the device side of the protocol.
   bool heartbeat_(bool online);
   void publish_states_();
   void handle_command_(const NatsMessage &msg);
   void reply_error_(const char *reply, const char *error);
   void schedule_announce_();
+  /// Starts a due announcement once the subscriptions are queued.
+  void announce_when_due_();
   /// Dates the controller clock from a stamped ha.status or discovery request.
   void observe_clock_(const NatsMessage &msg);
-  size_t subject_(char *buf, const char *fmt, const char *a = "", const char *b = "");
 
   std::vector<Server> servers_;
   std::vector<NatsMessageTrigger *> triggers_;
@@ -152,22 +211,27 @@ class NatsClient : public Component, public NatsParserListener {
   uint32_t keepalive_ms_{30000};
   uint32_t reconnect_min_ms_{1000};
   uint32_t reconnect_max_ms_{30000};
-  uint32_t max_payload_{4096};
   bool discovery_{true};
 
   std::unique_ptr<socket::Socket> sock_;
   socket::Ipv4Resolve resolve_;
   NatsParser parser_;
-  NatsEntities entities_;
+  EntityTable entities_;
   CommandExpiry expiry_;
+  /// The largest incoming payload; the buffer adds room for its control line.
+  uint32_t rx_size_{4096};
   std::unique_ptr<char[]> rx_buf_;
   std::unique_ptr<char[]> tx_buf_;
-  size_t tx_cap_{0};
+  size_t tx_cap_{4096};
   size_t tx_len_{0};
+  Stream stream_;
+  /// Runs loop() without the usual pause while an announcement streams.
+  HighFrequencyLoopRequester high_frequency_;
 
   State state_{State::IDLE};
   uint8_t server_index_{0};
   uint8_t pings_outstanding_{0};
+  size_t subs_queued_{0};
   bool announce_pending_{false};
   bool announce_reply_pending_{false};
   bool shutting_down_{false};

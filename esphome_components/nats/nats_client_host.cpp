@@ -44,11 +44,18 @@ void NatsClient::apply_environment_() {
     }
   }
   const char *prefix = std::getenv("NATS_PREFIX");
-  if (prefix != nullptr && is_valid_prefix(prefix, std::strlen(prefix)))
+  if (prefix != nullptr && is_valid_prefix(prefix, std::strlen(prefix))) {
     this->prefix_ = prefix;
+  } else if (prefix != nullptr) {
+    ESP_LOGE(TAG, "Ignoring NATS_PREFIX=%s: expected dot-separated tokens, at most %u characters", prefix,
+             static_cast<unsigned>(MAX_PREFIX_LEN));
+  }
   const char *device_id = std::getenv("NATS_DEVICE_ID");
-  if (device_id != nullptr && is_valid_token(device_id, std::strlen(device_id)))
+  if (device_id != nullptr && is_valid_token(device_id, std::strlen(device_id))) {
     this->device_id_ = device_id;
+  } else if (device_id != nullptr) {
+    ESP_LOGE(TAG, "Ignoring NATS_DEVICE_ID=%s: not a valid id (^[a-z0-9_-]{1,64}$)", device_id);
+  }
 }
 
 }  // namespace esphome::nats

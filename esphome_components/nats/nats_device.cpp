@@ -1,61 +1,23 @@
-// The device side of protocol v1 on top of the client: announcement,
-// heartbeat, states, discovery requests and commands.
+// The device side of protocol v1 on top of the client: heartbeat, states,
+// discovery requests, when to announce, and commands.
 
 #include "nats_client.h"
 
 #ifdef USE_NATS
 
-#include "esphome/core/application.h"
 #include "esphome/core/hal.h"
 #include "esphome/core/helpers.h"
 #include "esphome/core/log.h"
-#include "esphome/core/version.h"
 
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 
+#include "nats_platform.h"
+
 namespace esphome::nats {
 
 static const char *const TAG = "nats";
-
-bool NatsClient::announce_(const char *subject) {
-  return this->publish_json_(subject, [this](JsonWriter &w) {
-    w.begin_object();
-    w.key("v");
-    w.value(static_cast<int>(PROTOCOL_VERSION));
-    w.key("id");
-    w.value(this->device_id_);
-    w.key("name");
-    w.value(this->device_name_);
-    w.key("manufacturer");
-    w.value("ESPHome");
-#ifdef ESPHOME_PROJECT_NAME
-    w.key("model");
-    w.value(ESPHOME_PROJECT_NAME);
-    w.key("sw_version");
-    w.value(ESPHOME_PROJECT_VERSION " (ESPHome " ESPHOME_VERSION ")");
-#else
-    w.key("model");
-    w.value(ESPHOME_BOARD);
-    w.key("sw_version");
-    w.value("ESPHome " ESPHOME_VERSION);
-#endif
-    char mac[MAC_ADDRESS_PRETTY_BUFFER_SIZE];
-    w.key("mac");
-    w.value(get_mac_address_pretty_into_buffer(mac));
-    const char *area = App.get_area();
-    if (area != nullptr && area[0] != '\0') {
-      w.key("suggested_area");
-      w.value(area);
-    }
-    w.key("heartbeat_interval");
-    w.value(this->heartbeat_interval_ms_ / 1000);
-    w.key("entities");
-    this->entities_.write_entities(w);
-    w.end_object();
-  });
-}
 
 bool NatsClient::heartbeat_(bool online) {
   return this->publish_json_(this->status_subject_, [this, online](JsonWriter &w) {
@@ -73,18 +35,34 @@ bool NatsClient::heartbeat_(bool online) {
 }
 
 void NatsClient::publish_states_() {
-  if (this->announce_pending_)
+  if (this->announce_pending_ || this->stream_.active)
     return;  // States follow the announcement that defines their entities.
+  DirtyQueue &dirty = this->entities_.dirty();
   char subject[MAX_SUBJECT_LEN + 1];
-  for (size_t i = 0; i < this->entities_.size(); i++) {
-    EntityEntry &entry = this->entities_.at(i);
-    if (!entry.dirty)
+  while (!dirty.empty()) {
+    const EntityEntry &entry = this->entities_.at(dirty.front());
+    if (this->subject_(subject, "%s.devices.%s.%s.%s.state", this->device_id_, entry.ops->name,
+                       this->entities_.id(entry)) == 0) {
+      dirty.pop();  // logged; it could never be published
       continue;
-    std::snprintf(subject, sizeof(subject), "%s.devices.%s.%s.%s.state", this->prefix_, this->device_id_,
-                  platform_name(entry.platform), entry.id);
+    }
     if (!this->publish_json_(subject, [this, &entry](JsonWriter &w) { this->entities_.write_state(entry, w); }))
-      return;  // Send buffer full: the rest stay flagged for the next loop.
-    entry.dirty = false;
+      return;  // Send buffer full: the rest stay queued for the next loop.
+    dirty.pop();
+  }
+}
+
+void NatsClient::announce_when_due_() {
+  if (this->stream_.active || !this->subscribed_() ||
+      !(this->announce_pending_ || this->announce_reply_pending_) ||
+      static_cast<int32_t>(millis() - this->announce_at_ms_) < 0)
+    return;
+  // The reply goes first: the requester is waiting for it.
+  if (this->announce_reply_pending_) {
+    if (this->start_announcement_(this->announce_reply_, false))
+      this->announce_reply_pending_ = false;
+  } else if (this->start_announcement_(this->announce_subject_, true)) {
+    this->announce_pending_ = false;
   }
 }
 
@@ -107,7 +85,7 @@ void NatsClient::on_msg(const NatsMessage &msg) {
     case SID_HA_STATUS: {
       JsonValue root;
       if (!json_parse_object(msg.payload, msg.payload_len, root)) {
-        ESP_LOGW(TAG, "Malformed payload on %s", msg.subject);
+        ESP_LOGW(TAG, "[%s] Malformed payload on %s", this->device_id_, msg.subject);
         return;
       }
       this->observe_clock_(msg);
@@ -129,8 +107,8 @@ void NatsClient::on_msg(const NatsMessage &msg) {
 }
 
 void NatsClient::on_msg_dropped(const char *subject, size_t subject_len, size_t size) {
-  ESP_LOGW(TAG, "Dropped a %u byte message on %.*s: larger than max_payload_size", static_cast<unsigned>(size),
-           static_cast<int>(subject_len), subject);
+  ESP_LOGW(TAG, "[%s] Dropped a %u byte message on %.*s: larger than rx_buffer_size", this->device_id_,
+           static_cast<unsigned>(size), static_cast<int>(subject_len), subject);
 }
 
 void NatsClient::schedule_announce_() {
@@ -153,73 +131,69 @@ void NatsClient::observe_clock_(const NatsMessage &msg) {
 
 void NatsClient::handle_command_(const NatsMessage &msg) {
   const char *reply = msg.reply_len > 0 ? msg.reply : nullptr;
-  Platform platform;
-  const char *entity_id;
-  size_t entity_len;
-  if (!parse_command_subject(msg.subject, msg.subject_len, this->prefix_, this->device_id_, platform, entity_id,
-                             entity_len)) {
-    ESP_LOGW(TAG, "Malformed command subject %s", msg.subject);
+  const char *platform, *entity_id;
+  size_t platform_len, entity_len;
+  if (!parse_command_subject(msg.subject, msg.subject_len, this->prefix_, this->device_id_, platform, platform_len,
+                             entity_id, entity_len)) {
+    ESP_LOGW(TAG, "[%s] Malformed command subject %s", this->device_id_, msg.subject);
     this->reply_error_(reply, "unknown entity");
     return;
   }
-  EntityEntry *entry = this->entities_.find(platform, entity_id, entity_len);
+  const EntityEntry *entry = this->entities_.find(platform, platform_len, entity_id, entity_len);
   if (entry == nullptr) {
-    ESP_LOGW(TAG, "Command for unknown entity on %s", msg.subject);
+    ESP_LOGW(TAG, "[%s] Command for unknown entity on %s", this->device_id_, msg.subject);
     this->reply_error_(reply, "unknown entity");
     return;
   }
-  Command cmd;
-  const char *error = nullptr;
-  if (!parse_command(platform, msg.payload, msg.payload_len, cmd, error)) {
-    ESP_LOGW(TAG, "Command rejected on %s: %s", msg.subject, error);
-    this->reply_error_(reply, error);
+  if (entry->ops->command == nullptr) {
+    ESP_LOGW(TAG, "[%s] Command rejected on %s: the entity takes none", this->device_id_, msg.subject);
+    this->reply_error_(reply, "this entity takes no commands");
     return;
   }
-  int64_t late;
-  if (this->expiry_.is_expired(cmd, static_cast<int64_t>(millis_64()), late)) {
-    // The controller has already told its user the command failed; carrying
-    // it out now (a frozen or congested device reading its backlog) would
-    // surprise them.
-    const int64_t shown = late < INT32_MAX ? late : INT32_MAX;
-    ESP_LOGW(TAG, "Refusing an expired command on %s: %" PRId32 " ms late, ttl %" PRIu32 " ms", msg.subject,
-             static_cast<int32_t>(shown), cmd.ttl);
-    this->reply_error_(reply, EXPIRED_ERROR);
+  CommandRequest req(msg.payload, msg.payload_len, this->expiry_, static_cast<int64_t>(millis_64()));
+  if (!entry->ops->command(entry->obj, req)) {
+    if (req.expired()) {
+      const int64_t shown = req.late() < INT32_MAX ? req.late() : INT32_MAX;
+      ESP_LOGW(TAG, "[%s] Refusing an expired command on %s: %" PRId32 " ms late, ttl %" PRIu32 " ms",
+               this->device_id_, msg.subject, static_cast<int32_t>(shown), req.ttl());
+    } else {
+      ESP_LOGW(TAG, "[%s] Command rejected on %s: %s", this->device_id_, msg.subject, req.error());
+    }
+    this->reply_error_(reply, req.error());
     return;
   }
-  if (!this->entities_.apply(*entry, cmd, error)) {
-    ESP_LOGW(TAG, "Command rejected on %s: %s", msg.subject, error);
-    this->reply_error_(reply, error);
-    return;
-  }
-  ESP_LOGD(TAG, "Command applied on %s", msg.subject);
+  ESP_LOGD(TAG, "[%s] Command applied on %s", this->device_id_, msg.subject);
+  // The state subject carries the result even when the entity did not change.
+  this->entities_.mark_dirty(*entry);
   if (reply == nullptr)
     return;
-  bool stateless = entry->kind == EntityKind::BUTTON;
-  if (!this->publish_json_(reply, [this, entry, stateless](JsonWriter &w) {
+  if (!this->publish_json_(reply, [this, entry](JsonWriter &w) {
         w.begin_object();
         w.key("ok");
         w.value(true);
-        if (!stateless) {
+        if (entry->ops->write_state != nullptr) {
           w.key("state");
           this->entities_.write_state(*entry, w);
         }
         w.end_object();
       })) {
-    ESP_LOGW(TAG, "No room to reply on %s", msg.subject);
+    ESP_LOGW(TAG, "[%s] No room to reply on %s", this->device_id_, msg.subject);
   }
 }
 
 void NatsClient::reply_error_(const char *reply, const char *error) {
   if (reply == nullptr)
     return;
-  this->publish_json_(reply, [error](JsonWriter &w) {
-    w.begin_object();
-    w.key("ok");
-    w.value(false);
-    w.key("error");
-    w.value(error);
-    w.end_object();
-  });
+  if (!this->publish_json_(reply, [error](JsonWriter &w) {
+        w.begin_object();
+        w.key("ok");
+        w.value(false);
+        w.key("error");
+        w.value(error);
+        w.end_object();
+      })) {
+    ESP_LOGW(TAG, "[%s] No room to reply '%s' on %s", this->device_id_, error, reply);
+  }
 }
 
 }  // namespace esphome::nats

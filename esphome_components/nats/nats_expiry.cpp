@@ -48,7 +48,7 @@ int64_t CommandExpiry::observe(const ClockStamp &stamp, int64_t now) {
   return sample - bound;
 }
 
-bool CommandExpiry::is_expired(const Command &cmd, int64_t now, int64_t &late) {
+bool CommandExpiry::is_expired(const CommandEnvelope &cmd, int64_t now, int64_t &late) {
   late = 0;
   if (!cmd.has_expiry)
     return false;  // No stamp (e.g. typed with `nats req`): no expiry.

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "nats_protocol.h"
+#include "nats_command.h"
 
 namespace esphome::nats {
 
@@ -28,9 +28,10 @@ class CommandExpiry {
   /// longer it took than the quickest message of its clock (0 for a clock not
   /// known yet).
   int64_t observe(const ClockStamp &stamp, int64_t now);
-  /// Learns from a validated command and says whether it arrived too late to
-  /// be carried out. late is set as observe() returns it (0 when unstamped).
-  bool is_expired(const Command &cmd, int64_t now, int64_t &late);
+  /// Learns from a validated command's envelope and says whether it arrived
+  /// too late to be carried out. late is set as observe() returns it (0 when
+  /// unstamped).
+  bool is_expired(const CommandEnvelope &cmd, int64_t now, int64_t &late);
 
  protected:
   struct Estimate {

@@ -57,10 +57,16 @@ class JsonIterator {
 bool json_parse_object(const char *text, size_t len, JsonValue &root);
 
 /// Writes compact JSON into a fixed buffer. Past the end it keeps counting,
-/// so size() tells the caller how much room the document needed.
+/// so size() tells the caller how much room the document needed
+/// (JsonWriter(nullptr, 0) only counts).
+///
+/// With skip, the buffer is a window onto the document: the first skip
+/// bytes are counted but not stored, the next cap bytes are. A document too
+/// large for any buffer (an announcement) is sent window by window, rendered
+/// again for each.
 class JsonWriter {
  public:
-  JsonWriter(char *buf, size_t cap) : buf_(buf), cap_(cap) {}
+  JsonWriter(char *buf, size_t cap, size_t skip = 0) : buf_(buf), cap_(cap), skip_(skip) {}
 
   void begin_object();
   void end_object();
@@ -76,11 +82,17 @@ class JsonWriter {
   void value_number(double v, int decimals = -1);
   void value(bool v);
   void value_null();
-  /// Splice in a value that is already JSON text.
-  void value_raw(const char *json, size_t len);
+  /// The next value continues a list begun in an earlier part of the
+  /// document: it is preceded by a comma.
+  void after_value() { this->need_comma_ = true; }
+  /// Text with no separator: closes a document begun in an earlier part.
+  void raw(const char *text, size_t len) { this->put_(text, len); }
 
+  /// Length of the whole document, skipped bytes included.
   size_t size() const { return this->len_; }
-  bool overflow() const { return this->len_ > this->cap_; }
+  /// Bytes stored in the buffer.
+  size_t stored() const;
+  bool overflow() const { return this->len_ > this->skip_ + this->cap_; }
 
  protected:
   void put_(char c);
@@ -90,6 +102,7 @@ class JsonWriter {
 
   char *buf_;
   size_t cap_;
+  size_t skip_;
   size_t len_{0};
   bool need_comma_{false};
 };

@@ -7,17 +7,26 @@
 namespace esphome::nats {
 
 void JsonWriter::put_(char c) {
-  if (this->len_ < this->cap_)
-    this->buf_[this->len_] = c;
+  if (this->len_ >= this->skip_ && this->len_ - this->skip_ < this->cap_)
+    this->buf_[this->len_ - this->skip_] = c;
   this->len_++;
 }
 
 void JsonWriter::put_(const char *s, size_t n) {
-  if (this->len_ < this->cap_) {
-    size_t room = this->cap_ - this->len_;
-    std::memcpy(this->buf_ + this->len_, s, n < room ? n : room);
-  }
-  this->len_ += n;
+  // The part of [len_, len_ + n) that falls into the window [skip_, skip_ + cap_).
+  const size_t end = this->len_ + n;
+  const size_t from = this->len_ > this->skip_ ? this->len_ : this->skip_;
+  const size_t to = end < this->skip_ + this->cap_ ? end : this->skip_ + this->cap_;
+  if (from < to)
+    std::memcpy(this->buf_ + (from - this->skip_), s + (from - this->len_), to - from);
+  this->len_ = end;
+}
+
+size_t JsonWriter::stored() const {
+  if (this->len_ <= this->skip_)
+    return 0;
+  const size_t n = this->len_ - this->skip_;
+  return n < this->cap_ ? n : this->cap_;
 }
 
 void JsonWriter::separate_() {
@@ -131,11 +140,6 @@ void JsonWriter::value(bool v) {
 void JsonWriter::value_null() {
   this->separate_();
   this->put_("null", 4);
-}
-
-void JsonWriter::value_raw(const char *json, size_t len) {
-  this->separate_();
-  this->put_(json, len);
 }
 
 }  // namespace esphome::nats

@@ -22,7 +22,8 @@ COMPONENT = ROOT / "esphome_components" / "nats"
 VECTORS = ROOT / "tests" / "vectors"
 TARGET = Path(__file__).parent / "fuzz" / "fuzz_nats.cpp"
 SECONDS = 300 if os.environ.get("NATS_HOME_LONG") else 20
-PLATFORMS = ["sensor", "binary_sensor", "switch", "light", "button", "number", "select"]
+# The platforms with a command type, in the order fuzz_nats.cpp numbers them.
+COMMAND_PLATFORMS = ["switch", "light", "button", "number", "select"]
 
 
 def _seed_corpus(directory: Path) -> int:
@@ -35,7 +36,7 @@ def _seed_corpus(directory: Path) -> int:
         seeds += [bytes([0]) + raw, bytes([3 * 7]) + raw]  # chunks of 1 and 8 bytes
     commands = json.loads((VECTORS / "command.json").read_text())
     for case in commands["valid"] + commands["invalid"]:
-        platform = PLATFORMS.index(case["platform"]) if case["platform"] in PLATFORMS else 0
+        platform = COMMAND_PLATFORMS.index(case["platform"]) if case["platform"] in COMMAND_PLATFORMS else 0
         seeds.append(bytes([1 + 3 * platform]) + case["raw"].encode())
     # Stamped commands and controller messages (command expiry).
     expiry = json.loads((VECTORS / "expiry.json").read_text())
@@ -47,7 +48,7 @@ def _seed_corpus(directory: Path) -> int:
                 if "ttl" in step
                 else {"status": "online", **stamp}
             )
-            seeds.append(bytes([1 + 3 * PLATFORMS.index("switch")]) + json.dumps(payload).encode())
+            seeds.append(bytes([1 + 3 * COMMAND_PLATFORMS.index("switch")]) + json.dumps(payload).encode())
     tokens = json.loads((VECTORS / "subjects.json").read_text())
     seeds += [bytes([2]) + token.encode() for token in tokens["valid_tokens"] + tokens["invalid_tokens"]]
     for index, seed in enumerate(seeds):
@@ -65,7 +66,7 @@ def fuzzer() -> Path:
         TARGET,
         *(
             COMPONENT / f"nats_{name}.cpp"
-            for name in ("expiry", "json_reader", "json_writer", "parser", "protocol")
+            for name in ("command", "expiry", "json_reader", "json_writer", "parser", "protocol")
         ),
     ]
     run_tool(

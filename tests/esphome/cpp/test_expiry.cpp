@@ -9,6 +9,9 @@
 
 #include "nats_expiry.h"
 #include "nats_json.h"
+#include "nats_platform_button.h"
+#include "nats_platform_select.h"
+#include "nats_platform_switch.h"
 #include "nats_protocol.h"
 #include "vectors.h"
 
@@ -17,7 +20,7 @@ using namespace esphome::nats;
 namespace {
 
 // A step reaches the rule the way the firmware reads it: a command through
-// parse_command, any other controller message through parse_clock_stamp.
+// read_command, any other controller message through parse_clock_stamp.
 std::string command_payload(const ExpiryStep &step) {
   return std::string(R"({"state":"ON","clock":")") + step.clock + R"(","sent":)" + std::to_string(step.sent) +
          R"(,"ttl":)" + std::to_string(step.ttl) + "}";
@@ -58,9 +61,10 @@ TEST(ExpiryVectors, EveryScenarioOfExpiryJson) {
         continue;
       }
       const std::string raw = command_payload(step);
-      Command cmd;
+      SwitchCommand fields;
+      CommandEnvelope cmd;
       const char *error = nullptr;
-      ASSERT_TRUE(parse_command(Platform::SWITCH, raw.data(), raw.size(), cmd, error)) << error;
+      ASSERT_TRUE(read_command(raw.data(), raw.size(), fields, cmd, error)) << error;
       int64_t late = -12345;
       const bool expired = expiry.is_expired(cmd, step.now, late);
       EXPECT_EQ(late, step.late);
@@ -73,9 +77,10 @@ TEST(Expiry, UnstampedCommandNeverExpires) {
   CommandExpiry expiry;
   expiry.observe(stamp("c", 0), 0);
   const char raw[] = R"({"state":"ON"})";
-  Command cmd;
+  SwitchCommand fields;
+  CommandEnvelope cmd;
   const char *error = nullptr;
-  ASSERT_TRUE(parse_command(Platform::SWITCH, raw, sizeof(raw) - 1, cmd, error));
+  ASSERT_TRUE(read_command(raw, sizeof(raw) - 1, fields, cmd, error));
   EXPECT_FALSE(cmd.has_expiry);
   int64_t late = -1;
   EXPECT_FALSE(expiry.is_expired(cmd, 1000000, late));
@@ -174,8 +179,9 @@ TEST(ClockStamps, IncompleteOrInvalidStampsTeachNothing) {
 }
 
 TEST(Commands, ExpiryFieldsAreCheckedExactly) {
-  Command cmd;
+  CommandEnvelope cmd;
   const char *error = nullptr;
+  SwitchCommand switch_fields;
   const char *bad[] = {
       R"({"state":"ON","clock":"c","sent":9007199254740993,"ttl":1500})",
       R"({"state":"ON","clock":"c","sent":5.0,"ttl":1500})",
@@ -185,15 +191,17 @@ TEST(Commands, ExpiryFieldsAreCheckedExactly) {
       R"({"state":"ON","clock":null,"sent":5,"ttl":1500})",
   };
   for (const char *raw : bad) {
-    EXPECT_FALSE(parse_command(Platform::SWITCH, raw, std::strlen(raw), cmd, error)) << raw;
+    EXPECT_FALSE(read_command(raw, std::strlen(raw), switch_fields, cmd, error)) << raw;
     ASSERT_NE(error, nullptr);
     EXPECT_LE(std::strlen(error), MAX_ERROR_LEN);
   }
   const char minus_zero[] = R"({"action":"press","clock":"c","sent":-0,"ttl":1})";
-  ASSERT_TRUE(parse_command(Platform::BUTTON, minus_zero, sizeof(minus_zero) - 1, cmd, error)) << error;
+  ButtonCommand button_fields;
+  ASSERT_TRUE(read_command(minus_zero, sizeof(minus_zero) - 1, button_fields, cmd, error)) << error;
   EXPECT_EQ(cmd.stamp.sent, 0);
   EXPECT_EQ(cmd.ttl, 1u);
   const char partial[] = R"({"option":"eco","ttl":1500})";
-  ASSERT_FALSE(parse_command(Platform::SELECT, partial, sizeof(partial) - 1, cmd, error));
+  SelectCommand select_fields;
+  ASSERT_FALSE(read_command(partial, sizeof(partial) - 1, select_fields, cmd, error));
   EXPECT_NE(std::string(error).find("together"), std::string::npos);
 }

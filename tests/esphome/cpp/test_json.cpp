@@ -124,3 +124,67 @@ TEST(JsonWriter, OverflowIsReportedWithTheNeededSize) {
   EXPECT_EQ(buf[6], '#');  // nothing written past the capacity
   EXPECT_EQ(buf[7], '#');
 }
+
+// An announcement larger than the send buffer is written window by window;
+// the windows must add up to exactly what one large buffer would hold.
+TEST(JsonWriter, WindowsAddUpToTheWholeDocument) {
+  auto fill = [](JsonWriter &w) {
+    w.begin_object();
+    w.key("name");
+    w.value("K\xc3\xbc"
+            "che \"1\"\n");
+    w.key("list");
+    w.begin_array();
+    for (int i = 0; i < 20; i++)
+      w.value_number(i * 1.5);
+    w.end_array();
+    w.end_object();
+  };
+  char whole[512];
+  JsonWriter reference(whole, sizeof(whole));
+  fill(reference);
+  ASSERT_FALSE(reference.overflow());
+  const std::string expected(whole, reference.size());
+  for (size_t window = 1; window <= 17; window++) {
+    std::string joined;
+    for (size_t skip = 0; skip < expected.size(); skip += window) {
+      std::string buf(window, '\0');
+      JsonWriter w(buf.data(), window, skip);
+      fill(w);
+      EXPECT_EQ(w.size(), expected.size());
+      joined.append(buf.data(), w.stored());
+    }
+    EXPECT_EQ(joined, expected) << "window " << window;
+  }
+  JsonWriter counter(nullptr, 0);
+  fill(counter);
+  EXPECT_EQ(counter.size(), expected.size());
+  EXPECT_EQ(counter.stored(), 0u);
+}
+
+// Parts of one document written separately (the announcement's entities)
+// join into valid JSON: after_value() supplies the comma, raw() the close.
+TEST(JsonWriter, PartsJoinIntoOneDocument) {
+  std::string doc;
+  char buf[64];
+  JsonWriter head(buf, sizeof(buf));
+  head.begin_object();
+  head.key("entities");
+  head.begin_array();
+  doc.append(buf, head.size());
+  for (int i = 0; i < 3; i++) {
+    JsonWriter part(buf, sizeof(buf));
+    if (i > 0)
+      part.after_value();
+    part.begin_object();
+    part.key("id");
+    part.value(i);
+    part.end_object();
+    doc.append(buf, part.size());
+  }
+  JsonWriter tail(buf, sizeof(buf));
+  tail.raw("]}", 2);
+  doc.append(buf, tail.size());
+  EXPECT_EQ(doc, R"({"entities":[{"id":0},{"id":1},{"id":2}]})");
+  EXPECT_EQ(json_validate(doc.data(), doc.size()), JsonType::OBJECT);
+}

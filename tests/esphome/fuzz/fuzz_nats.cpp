@@ -7,9 +7,15 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "nats_command.h"
 #include "nats_expiry.h"
 #include "nats_json.h"
 #include "nats_parser.h"
+#include "nats_platform_button.h"
+#include "nats_platform_light.h"
+#include "nats_platform_number.h"
+#include "nats_platform_select.h"
+#include "nats_platform_switch.h"
 #include "nats_protocol.h"
 
 using namespace esphome::nats;
@@ -60,31 +66,48 @@ void check_stamp(const ClockStamp &stamp) {
   check(stamp.sent >= 0 && stamp.sent <= MAX_SENT);
 }
 
-void fuzz_command(Platform platform, const uint8_t *data, size_t size) {
+// The command types in the order the seed corpus numbers them
+// (tests/esphome/test_cpp_fuzz.py, COMMAND_PLATFORMS).
+constexpr unsigned COMMAND_TYPES = 5;
+
+void fuzz_command(unsigned platform, const uint8_t *data, size_t size) {
+  const char *text = reinterpret_cast<const char *>(data);
   // The same bytes as a controller message (ha.status, discovery request).
   JsonValue root;
   ClockStamp stamp;
-  if (json_parse_object(reinterpret_cast<const char *>(data), size, root) && parse_clock_stamp(root, stamp))
+  if (json_parse_object(text, size, root) && parse_clock_stamp(root, stamp))
     check_stamp(stamp);
-  Command command;
+  SwitchCommand switch_cmd;
+  LightCommand light_cmd;
+  ButtonCommand button_cmd;
+  NumberCommand number_cmd;
+  SelectCommand select_cmd;
+  CommandFields *const fields[COMMAND_TYPES] = {&switch_cmd, &light_cmd, &button_cmd, &number_cmd, &select_cmd};
+  CommandEnvelope envelope;
   const char *error = nullptr;
-  if (!parse_command(platform, reinterpret_cast<const char *>(data), size, command, error)) {
+  if (!read_command(text, size, *fields[platform], envelope, error)) {
     check(error != nullptr && std::strlen(error) <= MAX_ERROR_LEN);
     return;
   }
-  if (command.has_color_temp_kelvin)
-    check(command.color_temp_kelvin >= MIN_KELVIN && command.color_temp_kelvin <= MAX_KELVIN);
-  if (command.has_option)
-    check(std::strlen(command.option) >= 1 && std::strlen(command.option) <= MAX_OPTION_LEN);
-  if (command.has_expiry) {
-    check_stamp(command.stamp);
-    check(command.ttl >= 1 && command.ttl <= MAX_TTL);
+  check(switch_cmd.state != OnOff::NONE || platform != 0);
+  check(light_cmd.state != OnOff::NONE || platform != 1);
+  check(button_cmd.press || platform != 2);
+  check(number_cmd.has_value || platform != 3);
+  if (light_cmd.has_color_temp_kelvin)
+    check(light_cmd.color_temp_kelvin >= MIN_KELVIN && light_cmd.color_temp_kelvin <= MAX_KELVIN);
+  if (light_cmd.has_transition)
+    check(light_cmd.transition >= 0 && light_cmd.transition <= 3600);
+  if (platform == 4)
+    check(std::strlen(select_cmd.option) >= 1 && std::strlen(select_cmd.option) <= MAX_OPTION_LEN);
+  if (envelope.has_expiry) {
+    check_stamp(envelope.stamp);
+    check(envelope.ttl >= 1 && envelope.ttl <= MAX_TTL);
     // Any valid stamp, at a device clock from boot to far beyond its life:
     // UBSan catches an overflow in the rule's arithmetic.
     CommandExpiry expiry;
     int64_t late = -1;
-    check(!expiry.is_expired(command, 0, late) && late == 0);
-    check(expiry.is_expired(command, INT64_C(1) << 62, late) == (late > command.ttl));
+    check(!expiry.is_expired(envelope, 0, late) && late == 0);
+    check(expiry.is_expired(envelope, INT64_C(1) << 62, late) == (late > envelope.ttl));
   }
 }
 
@@ -110,7 +133,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fuzz_parser(data, size, 1 + (selector / 3) % 64);
       break;
     case 1:
-      fuzz_command(static_cast<Platform>((selector / 3) % 7), data, size);
+      fuzz_command((selector / 3) % COMMAND_TYPES, data, size);
       break;
     default:
       fuzz_tokens(data, size);

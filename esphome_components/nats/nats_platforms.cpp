@@ -1,0 +1,55 @@
+// The platform table: the one place that knows which platforms exist.
+// Adding one: its name below, its entry in PLATFORMS, and its file
+// nats_platform_<name>.cpp defining it (docs/esphome.md, "Adding a platform").
+
+#include "nats_platform.h"
+
+#ifdef USE_NATS
+
+namespace esphome::nats {
+
+// Declared for every platform; only those whose ESPHome component is in the
+// build are defined, and only those are listed.
+extern const PlatformOps SENSOR_PLATFORM, TEXT_SENSOR_PLATFORM, BINARY_SENSOR_PLATFORM, SWITCH_PLATFORM,
+    LIGHT_PLATFORM, BUTTON_PLATFORM, NUMBER_PLATFORM, SELECT_PLATFORM;
+
+namespace {
+
+// The order is the order of the announcement (and of id suffixes when two
+// entities share a name), so it must not change between releases.
+const PlatformOps *const PLATFORMS[] = {
+#ifdef USE_SENSOR
+    &SENSOR_PLATFORM,
+#endif
+#ifdef USE_TEXT_SENSOR
+    &TEXT_SENSOR_PLATFORM,
+#endif
+#ifdef USE_BINARY_SENSOR
+    &BINARY_SENSOR_PLATFORM,
+#endif
+#ifdef USE_SWITCH
+    &SWITCH_PLATFORM,
+#endif
+#ifdef USE_LIGHT
+    &LIGHT_PLATFORM,
+#endif
+#ifdef USE_BUTTON
+    &BUTTON_PLATFORM,
+#endif
+#ifdef USE_NUMBER
+    &NUMBER_PLATFORM,
+#endif
+#ifdef USE_SELECT
+    &SELECT_PLATFORM,
+#endif
+    nullptr,  // keeps the array non-empty on a device without entities
+};
+
+}  // namespace
+
+const PlatformOps *const *Platforms::begin() const { return PLATFORMS; }
+const PlatformOps *const *Platforms::end() const { return PLATFORMS + sizeof(PLATFORMS) / sizeof(PLATFORMS[0]) - 1; }
+
+}  // namespace esphome::nats
+
+#endif  // USE_NATS
