@@ -1,0 +1,101 @@
+"""A smart plug written with the NATS Home device library: a relay and its power draw.
+
+Run it against a nats-server Home Assistant's NATS integration uses:
+
+    python plug.py --server nats://127.0.0.1:4222
+
+The plug appears in Home Assistant as "Desk plug" with a switch and a
+power sensor; turning the switch on or off reaches `switch_relay` below,
+and its answer is what Home Assistant shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import signal
+from typing import Any
+
+import nats
+
+from nats_home.device import CommandRejectedError, Device
+
+ENTITIES = [
+    {"platform": "switch", "id": "relay", "name": "Relay", "device_class": "outlet"},
+    {
+        "platform": "sensor",
+        "id": "power",
+        "name": "Power",
+        "device_class": "power",
+        "unit": "W",
+        "state_class": "measurement",
+        "precision": 1,
+    },
+]
+
+
+class Plug:
+    """The hardware side: here a simulated relay and power meter."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.child_lock = False
+
+    async def switch_relay(self, entity_id: str, command: dict[str, Any]) -> dict[str, Any] | None:
+        """Carry out a command; the returned state is confirmed to Home Assistant.
+
+        Returning None lets the library apply the command itself (a switch just
+        switches); raising CommandRejectedError refuses it with that message.
+        """
+        if entity_id != "relay":
+            return None
+        if self.child_lock:
+            raise CommandRejectedError("the child lock is on")
+        self.on = command["state"] == "ON"
+        return {"state": "ON" if self.on else "OFF"}
+
+    def power(self) -> float:
+        """Read the power meter."""
+        return round(random.uniform(40, 60), 1) if self.on else 0.0  # noqa: S311
+
+
+async def run(server: str, prefix: str) -> None:
+    """Connect, announce, report power every few seconds until stopped."""
+    nc = await nats.connect(server, name="desk-plug", max_reconnect_attempts=-1)
+    plug = Plug()
+    device = Device(
+        nc,
+        "desk-plug",
+        "Desk plug",
+        ENTITIES,
+        prefix=prefix,
+        command_handler=plug.switch_relay,
+        manufacturer="Example",
+        model="Plug 1",
+    )
+    await device.start()
+    await device.set_state("relay", "OFF")
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    while not stop.is_set():
+        await device.set_state("power", plug.power())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=5)
+    await device.stop()  # tells Home Assistant the plug went offline
+    await nc.close()
+
+
+def main() -> None:
+    """Parse the command line and run the plug."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", default="nats://127.0.0.1:4222")
+    parser.add_argument("--prefix", default="home", help="the subject prefix of the home")
+    args = parser.parse_args()
+    asyncio.run(run(args.server, args.prefix))
+
+
+if __name__ == "__main__":
+    main()
