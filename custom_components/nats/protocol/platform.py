@@ -55,13 +55,20 @@ class Platform[I: EntityInfo, S]:
         self.command_schema: Validator | None = (
             None
             if self.command_fields is None
-            else vol.Schema({**COMMAND_COMMON, **self.command_fields}, extra=vol.REMOVE_EXTRA)
+            else vol.All(
+                vol.Schema({**COMMAND_COMMON, **self.command_fields}, extra=vol.REMOVE_EXTRA),
+                self.check_command,
+            )
         )
         self._fields = {field.name: field.default for field in fields(self.info_type)}
 
     def check_entity(self, entity: dict[str, Any]) -> dict[str, Any]:
         """Refuse fields that contradict each other (after the schema); override to add rules."""
         return entity
+
+    def check_command(self, command: dict[str, Any]) -> dict[str, Any]:
+        """Refuse malformed combinations of fields (after the schema); override to add rules."""
+        return command
 
     def describe(self, entity: dict[str, Any]) -> I:
         """Return the typed description of a validated announcement entity."""
