@@ -23,6 +23,7 @@ import nats.errors
 import pytest
 
 from nats_home.expiry import ControllerClock
+from nats_home.payloads import encode, parse_announcement, state_from_mapping
 from nats_home.subjects import Subjects
 
 from .nats_server import NatsServer, free_port
@@ -52,7 +53,7 @@ def _args(server: NatsServer, **extra: Any) -> argparse.Namespace:
 
 @pytest.fixture
 async def home(nats_server: NatsServer) -> AsyncIterator[Any]:
-    """The simulator's four devices, running."""
+    """The simulator's devices, running."""
     running = sim.Home(_args(nats_server))
     await running.start()
     yield running
@@ -197,3 +198,22 @@ async def test_command_line_control_without_a_server(capsys: pytest.CaptureFixtu
     args = argparse.Namespace(server=[url], prefix="home", control="devices")
     assert await asyncio.wait_for(sim.send_control(args), 10) == 1
     assert f"cannot reach the NATS server {url}" in capsys.readouterr().err
+
+
+async def test_every_device_announces_validly_and_obeys(home: Any, client: Client) -> None:
+    """Every simulated device's announcement and states are valid; the 1.4 platforms obey commands."""
+    for device_id, device in home.devices.items():
+        announcement = parse_announcement(encode(device.announcement()), device_id)
+        infos = {info.id: info for info in announcement.entities}
+        for entity_id, state in device.states.items():
+            state_from_mapping(infos[entity_id], state)
+    for subject, command, confirmed in (
+        ("blinds.cover.window", {"position": 30}, {"state": "open", "position": 30}),
+        ("garage.cover.door", {"action": "open"}, {"state": "open"}),
+        ("heat-pump.climate.climate", {"hvac_mode": "cool"}, {"state": "cool"}),
+        ("bedroom-fan.fan.fan", {"percentage": 50}, {"state": "ON"}),
+        ("garden.valve.tap", {"position": 40}, {"state": "open", "position": 40}),
+    ):
+        reply = json.loads((await client.request(f"home.devices.{subject}.command", encode(command), 2)).data)
+        assert reply["ok"], reply
+        assert confirmed.items() <= reply["state"].items(), reply
