@@ -44,9 +44,10 @@ class JsonFill {
 /// back-off.
 ///
 /// The announcement does not have to fit the send buffer: it is measured,
-/// then streamed entity by entity over several loop() calls as the socket
-/// takes it (nats_send.cpp). Whatever else is queued meanwhile (replies,
-/// heartbeats, PONGs) waits in the send buffer behind it.
+/// then streamed entity by entity, one buffer's worth per loop() as the
+/// socket takes it (nats_send.cpp), so a large one never holds up the other
+/// components. Whatever else is queued meanwhile (replies, heartbeats,
+/// PONGs) waits in the send buffer behind it.
 class NatsClient : public Component, public NatsParserListener {
  public:
   void add_server(const char *host, uint16_t port) { this->servers_.push_back(Server{host, port}); }
@@ -225,8 +226,6 @@ class NatsClient : public Component, public NatsParserListener {
   size_t tx_cap_{4096};
   size_t tx_len_{0};
   Stream stream_;
-  /// Runs loop() without the usual pause while an announcement streams.
-  HighFrequencyLoopRequester high_frequency_;
 
   State state_{State::IDLE};
   uint8_t server_index_{0};

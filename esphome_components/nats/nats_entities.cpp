@@ -6,7 +6,6 @@
 
 #include "esphome/core/log.h"
 
-#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 
@@ -37,6 +36,10 @@ bool is_mdi_icon(const char *s) {
 void EntityTable::collect() {
   for (const PlatformOps *ops : Platforms{})
     ops->collect(*this, *ops);
+  if (this->left_out_ > 0) {
+    ESP_LOGW(TAG, "%u entities are not announced: the protocol allows %u per device",
+             static_cast<unsigned>(this->left_out_), static_cast<unsigned>(MAX_ENTITIES));
+  }
   this->entries_.shrink_to_fit();
   this->ids_.shrink_to_fit();
   this->index_.init(this->entries_.size());
@@ -49,8 +52,7 @@ void EntityTable::add(EntityBase *obj, const PlatformOps &ops) {
   if (obj->is_internal())
     return;
   if (this->entries_.size() == MAX_ENTITIES) {
-    ESP_LOGW(TAG, "More than %u entities: the protocol allows %u, '%s' and the rest are not announced",
-             static_cast<unsigned>(MAX_ENTITIES), static_cast<unsigned>(MAX_ENTITIES), obj->get_name().c_str());
+    this->left_out_++;
     return;
   }
   char object_id[OBJECT_ID_MAX_LEN];

@@ -64,6 +64,8 @@ class EntityTable {
   std::vector<char> ids_;
   EntityIndex index_;
   DirtyQueue dirty_;
+  /// Entities beyond MAX_ENTITIES, which are not announced.
+  size_t left_out_{0};
 };
 
 }  // namespace esphome::nats

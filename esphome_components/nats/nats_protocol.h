@@ -27,8 +27,10 @@ static_assert(MAX_PREFIX_LEN + sizeof(".devices.") - 1 + MAX_TOKEN_LEN + 1 + MAX
 static constexpr size_t MAX_OPTION_LEN = 64;
 static constexpr size_t MAX_TEXT_STATE_LEN = 255;
 static constexpr size_t MAX_ERROR_LEN = 255;
-/// An announcement lists at most this many entities.
+/// An announcement lists at most this many entities; a receiver may drop
+/// one larger than MAX_ANNOUNCEMENT_LEN bytes unread.
 static constexpr size_t MAX_ENTITIES = 256;
+static constexpr size_t MAX_ANNOUNCEMENT_LEN = 64 * 1024;
 
 /// ^[a-z0-9_-]{1,64}$
 bool is_valid_token(const char *s, size_t len);

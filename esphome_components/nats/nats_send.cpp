@@ -172,9 +172,12 @@ bool NatsClient::start_announcement_(const char *subject, bool announces) {
   this->stream_.barrier = this->tx_len_;
   this->stream_.payload_len = len;
   this->stream_.progress_ms = millis();
-  this->high_frequency_.start();
   ESP_LOGD(TAG, "[%s] Announcing %u entities on %s (%u bytes)", this->device_id_,
            static_cast<unsigned>(this->entities_.size()), subject, static_cast<unsigned>(len));
+  if (len > MAX_ANNOUNCEMENT_LEN) {
+    ESP_LOGW(TAG, "[%s] The announcement on %s is %u bytes; controllers may drop one over %u (shorter names help)",
+             this->device_id_, subject, static_cast<unsigned>(len), static_cast<unsigned>(MAX_ANNOUNCEMENT_LEN));
+  }
   return true;
 }
 
@@ -238,16 +241,14 @@ void NatsClient::pump_announcement_() {
   }
   if (s.part == parts) {
     const bool announces = s.announces;
+    ESP_LOGD(TAG, "[%s] Announcement sent (%u bytes)", this->device_id_, static_cast<unsigned>(s.payload_len));
     this->end_announcement_();
     if (announces)
       this->entities_.mark_all_dirty();  // every state follows its announcement
   }
 }
 
-void NatsClient::end_announcement_() {
-  this->stream_ = Stream{};
-  this->high_frequency_.stop();
-}
+void NatsClient::end_announcement_() { this->stream_ = Stream{}; }
 
 }  // namespace esphome::nats
 

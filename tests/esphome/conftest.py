@@ -7,6 +7,8 @@ test failure naming the fix, never a skip.
                            per session (ESPHome caches in .esphome-build/)
     host_firmware          factory: start(server_url, device_id=..., prefix=...)
                            -> HostFirmware, stopped at teardown
+    many_firmware_binary   the 150-entity firmware of many_entities.py
+    start_firmware         the same for any executable: start(binary, server_url, ...)
 """
 
 from __future__ import annotations
@@ -79,6 +81,15 @@ def host_firmware_binary(esphome_bin: Path) -> Path:
     return Path(out.strip().splitlines()[-1])
 
 
+@pytest.fixture(scope="session")
+def many_firmware_binary(esphome_bin: Path) -> Path:
+    """tests/esphome/many_entities.py's firmware: 150 entities, a 1 KiB send buffer."""
+    from .many_entities import write_yaml  # many_entities imports this module
+
+    out = run_tool([SCRIPTS / "build-host-firmware", write_yaml()], timeout=900)
+    return Path(out.strip().splitlines()[-1])
+
+
 @dataclass
 class HostFirmware:
     """A running host firmware: a NATS Home device in a Linux process."""
@@ -130,11 +141,13 @@ type HostFirmwareFactory = Callable[..., HostFirmware]
 
 
 @pytest.fixture
-def host_firmware(host_firmware_binary: Path, tmp_path: Path) -> Iterator[HostFirmwareFactory]:
-    """Start host firmwares against a server; all are stopped at teardown."""
+def start_firmware(tmp_path: Path) -> Iterator[Callable[..., HostFirmware]]:
+    """Start host firmware executables against a server; all are stopped at teardown."""
     started: list[HostFirmware] = []
 
-    def _start(server_url: str, device_id: str = HOST_DEVICE_ID, prefix: str = "home") -> HostFirmware:
+    def _start(
+        binary: Path, server_url: str, device_id: str = HOST_DEVICE_ID, prefix: str = "home"
+    ) -> HostFirmware:
         server = server_url.removeprefix("nats://")
         log_path = tmp_path / f"firmware-{device_id}-{len(started)}.log"
         log = log_path.open("wb")
@@ -147,7 +160,7 @@ def host_firmware(host_firmware_binary: Path, tmp_path: Path) -> Iterator[HostFi
             "HOME": str(tmp_path),
         }
         process = subprocess.Popen(
-            [str(host_firmware_binary)],
+            [str(binary)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -161,3 +174,15 @@ def host_firmware(host_firmware_binary: Path, tmp_path: Path) -> Iterator[HostFi
     for firmware in started:
         firmware.kill()
         firmware._log.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def host_firmware(
+    host_firmware_binary: Path, start_firmware: Callable[..., HostFirmware]
+) -> HostFirmwareFactory:
+    """Start examples/esphome/host.yaml firmwares: start(server_url, device_id=..., prefix=...)."""
+
+    def _start(server_url: str, device_id: str = HOST_DEVICE_ID, prefix: str = "home") -> HostFirmware:
+        return start_firmware(host_firmware_binary, server_url, device_id=device_id, prefix=prefix)
+
+    return _start

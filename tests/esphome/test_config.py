@@ -84,6 +84,7 @@ def test_servers_list_and_credentials_are_accepted(esphome_bin: Path, tmp_path: 
         tmp_path,
         "  servers: [nats://10.0.0.1:4223, 10.0.0.2, {host: nats.local, port: 4333}]\n"
         "  username: node\n  password: secret\n  prefix: site1.home\n"
+        "  rx_buffer_size: 512\n  tx_buffer_size: 1024\n"
         "  on_message:\n    - subject: 'site1.*.x.>'\n      then: []\n",
     )
     assert out.startswith("OK"), out[-3000:]
@@ -103,8 +104,23 @@ def test_servers_list_and_credentials_are_accepted(esphome_bin: Path, tmp_path: 
             "  host: 10.0.0.1\n  on_message:\n    - subject: 'a.>.b'\n      then: []",
             "not a valid NATS subscribe subject",
         ),
+        ("  host: 10.0.0.1\n  prefix: " + ".".join(["site"] * 13) + "x", "at most 64 fit"),
+        ("  host: 10.0.0.1\n  max_payload_size: 4096", "split into rx_buffer_size"),
+        ("  host: 10.0.0.1\n  tx_buffer_size: 512", "tx_buffer_size"),
     ],
-    ids=["device_id", "prefix", "no-server", "port-alone", "user-and-token", "heartbeat", "tls", "subject"],
+    ids=[
+        "device_id",
+        "prefix",
+        "no-server",
+        "port-alone",
+        "user-and-token",
+        "heartbeat",
+        "tls",
+        "subject",
+        "prefix-length",
+        "max_payload_size",
+        "tx-buffer-too-small",
+    ],
 )
 def test_invalid_config_is_rejected_with_a_reason(
     esphome_bin: Path, tmp_path: Path, nats: str, message: str

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 import signal
 from typing import Any
 
@@ -23,13 +25,14 @@ from ..components.nats.conftest import (  # noqa: F401 (fixtures)
     wait_for,
 )
 from ..nats_server import NatsServer
-from .conftest import HOST_DEVICE_ID, HOST_ENTITIES, HostFirmwareFactory
+from .conftest import HOST_DEVICE_ID, HOST_ENTITIES, HostFirmware, HostFirmwareFactory
+from .many_entities import DEVICE_ID as MANY_DEVICE_ID, expected_entities
 
 pytestmark = pytest.mark.timeout(600)
 
 
-def _entity_id(hass: HomeAssistant, platform: str, object_id: str) -> str:
-    unique_id = f"{HOST_DEVICE_ID}:{platform}:{object_id}"
+def _entity_id(hass: HomeAssistant, platform: str, object_id: str, device_id: str = HOST_DEVICE_ID) -> str:
+    unique_id = f"{device_id}:{platform}:{object_id}"
     entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
     assert entity_id is not None, unique_id
     return entity_id
@@ -173,3 +176,28 @@ async def test_command_to_a_frozen_firmware_is_not_carried_out_later(
     assert hass.states.get(relay).state == "off"
     assert _state(hass, "binary_sensor", "relay_feedback").state == "off"
     assert "Refusing an expired command on home.devices.nats-host-demo.switch.relay.command" in firmware.log()
+
+
+async def test_firmware_with_150_entities_and_a_1k_send_buffer(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    many_firmware_binary: Path,
+    start_firmware: Callable[..., HostFirmware],
+) -> None:
+    """Its streamed announcement gives Home Assistant every entity, and they obey."""
+    start_firmware(many_firmware_binary, nats_server.url, device_id=MANY_DEVICE_ID)
+    await wait_for(hass, lambda: _registered(hass, setup_entry) == expected_entities(), timeout=60)
+
+    relay = _entity_id(hass, "switch", "greenhouse_irrigation_valve_relay_in_row_050", MANY_DEVICE_ID)
+    await wait_for(hass, lambda: hass.states.get(relay).state == "off", timeout=10)
+    await _call(hass, "switch", "turn_on", relay)
+    assert hass.states.get(relay).state == "on"
+    setpoint = _entity_id(hass, "number", "greenhouse_heating_setpoint_in_zone_015", MANY_DEVICE_ID)
+    await _call(hass, "number", "set_value", setpoint, value=22.5)
+    assert float(hass.states.get(setpoint).state) == 22.5
+    fan = _entity_id(hass, "select", "greenhouse_ventilation_fan_mode_in_bay_010", MANY_DEVICE_ID)
+    await _call(hass, "select", "select_option", fan, option="high")
+    assert hass.states.get(fan).state == "high"
+    window = _entity_id(hass, "binary_sensor", "greenhouse_window_contact_on_pane_001", MANY_DEVICE_ID)
+    await wait_for(hass, lambda: hass.states.get(window).state == "on", timeout=10)

@@ -7,15 +7,13 @@ nats-py and the integration's own protocol validators.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-import contextlib
+from collections.abc import AsyncIterator
 import json
 import signal
 from typing import Any
 
 import nats
 from nats.aio.client import Client
-from nats.aio.msg import Msg
 import pytest
 
 from custom_components.nats.protocol.expiry import ControllerClock
@@ -30,52 +28,12 @@ from custom_components.nats.protocol.platforms.light import LightState
 
 from ..nats_server import NatsServer, free_port
 from .conftest import HOST_ENTITIES, HostFirmware, HostFirmwareFactory
+from .fake_server import FakeServer, readline
+from .recorder import Recorder
 
 # The first test of a worker may install ESPHome and build: more than the
 # default 120 s on a cold machine. Every wait inside a test has its own limit.
 pytestmark = pytest.mark.timeout(600)
-
-
-class Recorder:
-    """Every message on the subscribed subjects, awaitable by subject."""
-
-    def __init__(self) -> None:
-        self.messages: list[Msg] = []
-        self._arrived = asyncio.Event()
-
-    async def handler(self, msg: Msg) -> None:
-        """Subscription callback."""
-        self.messages.append(msg)
-        self._arrived.set()
-
-    def mark(self) -> int:
-        """Position to wait from: only messages after it count."""
-        return len(self.messages)
-
-    async def wait_for(
-        self,
-        subject: str | None,
-        predicate: Callable[[Msg], bool] = lambda _: True,
-        timeout: float = 5.0,
-        since: int = 0,
-    ) -> Msg:
-        """First message on subject (any subject if None, after since) that satisfies predicate."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        index = since
-        while True:
-            while index < len(self.messages):
-                msg = self.messages[index]
-                index += 1
-                if subject in (None, msg.subject) and predicate(msg):
-                    return msg
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                seen = sorted({m.subject for m in self.messages[since:]})
-                raise AssertionError(f"nothing matching on {subject} within {timeout} s; saw {seen}")
-            self._arrived.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), remaining)
 
 
 @pytest.fixture
@@ -483,44 +441,6 @@ async def test_fails_over_to_the_next_server(
     msg = await bus.wait_for(firmware.announce_subject, timeout=10)
     parse_announcement(msg.data, firmware.device_id)
     assert f"Cannot connect to {dead}" in firmware.log()
-
-
-class FakeServer:
-    """A scripted NATS server speaking the raw protocol, to check the wire level."""
-
-    def __init__(self) -> None:
-        self.connections: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
-        self.server: asyncio.Server | None = None
-        self.port = 0
-
-    async def __aenter__(self) -> FakeServer:
-        """Listen on a free loopback port."""
-
-        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await self.connections.put((reader, writer))
-
-        self.server = await asyncio.start_server(accept, "127.0.0.1", 0)
-        self.port = self.server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        """Stop listening and close what is still open."""
-        assert self.server is not None
-        self.server.close()
-        while not self.connections.empty():
-            _, writer = self.connections.get_nowait()
-            writer.close()
-
-    async def accept(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """The next connection from the firmware, INFO already sent."""
-        reader, writer = await asyncio.wait_for(self.connections.get(), 10)
-        writer.write(b'INFO {"server_id":"fake","version":"2.15.1","headers":true,"max_payload":1048576}\r\n')
-        await writer.drain()
-        return reader, writer
-
-
-async def readline(reader: asyncio.StreamReader) -> str:
-    return (await asyncio.wait_for(reader.readline(), 10)).decode()
 
 
 async def test_wire_handshake_garbage_and_err(host_firmware: HostFirmwareFactory) -> None:
