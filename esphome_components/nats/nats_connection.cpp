@@ -135,7 +135,8 @@ void NatsClient::on_info(const char *json, size_t len, bool truncated) {
       JsonValue key, value;
       while (it.next_member(key, value)) {
         if (key.equals("tls_required") && value.type == JsonType::BOOL && value.boolean) {
-          ESP_LOGE(TAG, "Server requires TLS, which this component does not support");
+          ESP_LOGE(TAG, "[%s] %s:%u requires TLS, which this component does not support", this->device_id_,
+                   this->servers_[this->server_index_].host, this->servers_[this->server_index_].port);
         }
       }
     }
@@ -251,7 +252,7 @@ void NatsClient::subscribe_() {
       return;
     }
     if (!this->make_room_(static_cast<size_t>(n)) || !this->write_raw_(line, static_cast<size_t>(n))) {
-      ESP_LOGD(TAG, "[%s] SUB %s waits for room in the send buffer", this->device_id_, subject);
+      ESP_LOGV(TAG, "[%s] SUB %s waits for room in the send buffer", this->device_id_, subject);
       return;  // the next loop tries again; a dead socket ends in fail_()
     }
     this->subs_queued_++;

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import json
+import re
 import signal
 from typing import Any
 
@@ -431,6 +432,18 @@ async def test_killed_firmware_sends_no_more_heartbeats(
     # ... and stop when it is gone: no goodbye, no heartbeat for over an interval.
     await asyncio.sleep(6)
     assert not [m for m in bus.messages[mark:] if m.subject == firmware.status_subject]
+
+
+async def test_reconnect_back_off_is_jittered(host_firmware: HostFirmwareFactory) -> None:
+    """Each wait is drawn from 0.5x-1.5x of the doubling back-off, so a home does not reconnect in step."""
+    firmware = host_firmware(f"127.0.0.1:{free_port()}")
+    await asyncio.sleep(5)
+    waits = [int(w) for w in re.findall(r"Next attempt in (\d+) ms", firmware.log())]
+    # examples/esphome/host.yaml: reconnect_interval 200ms, reconnect_max_interval 2s.
+    bases = [min(200 * 2**i, 2000) for i in range(len(waits))]
+    assert len(waits) >= 4, waits
+    assert all(base // 2 <= wait <= base // 2 + base for wait, base in zip(waits, bases, strict=True)), waits
+    assert waits != bases
 
 
 async def test_fails_over_to_the_next_server(
