@@ -7,7 +7,7 @@ import contextlib
 from dataclasses import asdict, is_dataclass
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
@@ -38,7 +38,7 @@ from .protocol import PROTOCOL_VERSION
 from .protocol.errors import ProtocolError
 from .protocol.expiry import ControllerClock
 from .protocol.models import Reply
-from .protocol.payloads import encode, parse_heartbeat, parse_state
+from .protocol.payloads import encode, parse_event, parse_heartbeat, parse_state
 from .protocol.platform import EntityInfo
 from .protocol.subjects import Subjects
 
@@ -56,6 +56,13 @@ _INVALID: Final = object()
 """What _store_raw_state returns for a refused state (None is a valid state: unknown)."""
 DROP_WARNING_INTERVAL: Final = 60.0
 """Seconds between two warnings about dropped messages (each drop is counted)."""
+
+
+class EventReceiver(Protocol):
+    """An entity whose platform has events: the hub hands it each valid one it receives live."""
+
+    def handle_event(self, event: Any) -> None:
+        """Fire one event validated by the platform module's parse_event."""
 
 
 def _guarded(handler: Callable[[Msg], Awaitable[None]]) -> Callable[[Msg], Awaitable[None]]:
@@ -147,6 +154,7 @@ class NatsHub:
             (subjects.announce_any, self._on_announce),
             (subjects.status_any, self._on_status),
             (subjects.state_any, self._on_state),
+            (subjects.event_any, self._on_event),
         ):
             await self.client.subscribe(
                 subject,
@@ -369,6 +377,35 @@ class NatsHub:
             return
         if (entity := device.entities.get(key)) is not None:
             entity.handle_state(value)
+
+    async def _on_event(self, msg: Msg) -> None:
+        """Fire a live event on its entity.
+
+        Unlike a state, an event is never kept for later: one for an entity not
+        announced (or not added) yet is dropped, and nothing is read back after
+        a reconnect, as events are momentary (docs/protocol.md, Event).
+        """
+        parsed = self.subjects.parse_entity(msg.subject)
+        if parsed is None:
+            _LOGGER.debug("Ignoring event on malformed subject %s", msg.subject)
+            return
+        key = (parsed.platform, parsed.entity_id)
+        device = self.devices.get(parsed.device_id)
+        description = device.descriptions.get(key) if device is not None else None
+        if device is None or description is None:
+            _LOGGER.debug("Ignoring event on %s: its entity has not been announced", msg.subject)
+            return
+        self.availability.heard(device.liveness)
+        try:
+            event = parse_event(description, msg.data)
+        except ProtocolError as err:
+            self.log_limiter.warning(
+                msg.subject, str(err), "Device %s: ignoring event on %s: %s", device.id, msg.subject, err
+            )
+            return
+        if (entity := device.entities.get(key)) is not None:
+            # parse_event accepts events only for platforms that have them, whose entities receive them.
+            cast("EventReceiver", entity).handle_event(event)
 
     # Connection events
 

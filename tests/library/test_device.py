@@ -104,6 +104,40 @@ async def test_light_refuses_a_colour_temperature_outside_its_range(
     assert device.states["bulb"]["color_temp_kelvin"] == 2700
 
 
+async def test_events_are_published_once_and_commands_refused(
+    device_factory: DeviceFactory, nats_server: NatsServer
+) -> None:
+    """fire_event publishes on the entity's event subject; an announcement repeats no event."""
+    bell = {"platform": "event", "id": "bell", "event_types": ["ring", "knock"]}
+    client = await nats.connect(nats_server.url)
+    try:
+        events: list[Msg] = []
+
+        async def _record(msg: Msg) -> None:
+            events.append(msg)
+
+        await client.subscribe("home.devices.porch.*.*.event", cb=_record)
+        await server_has_everything(client)
+        device = await device_factory("porch", [bell])
+        await device.fire_event("bell", "ring")
+        await device.fire_event("bell", "knock", count=2, loud=True)
+        await device.announce()
+        await device.nc.flush()
+        reply = await client.request("home.devices.porch.event.bell.command", b'{"action":"ring"}', timeout=2)
+        await until(lambda: len(events) >= 2, timeout=2)
+    finally:
+        await client.close()
+    assert [(msg.subject, json.loads(msg.data)) for msg in events] == [
+        ("home.devices.porch.event.bell.event", {"event_type": "ring"}),
+        (
+            "home.devices.porch.event.bell.event",
+            {"event_type": "knock", "attributes": {"count": 2, "loud": True}},
+        ),
+    ]
+    assert json.loads(reply.data) == {"ok": False, "error": "event takes no commands"}
+    assert device.commands == []
+
+
 async def test_nothing_outlives_a_stopped_device(device_factory: DeviceFactory) -> None:
     """A request handled while the device stops starts no task that would publish after it."""
     device = await device_factory("lamp", [{"platform": "switch", "id": "relay"}], announce_jitter=0.5)

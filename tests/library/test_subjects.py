@@ -21,6 +21,8 @@ def test_subjects_of_a_home() -> None:
         "flat.one.devices.kitchen.light.ceiling.command"
     )
     assert subjects.commands_of("kitchen") == "flat.one.devices.kitchen.*.*.command"
+    assert subjects.state_any == "flat.one.devices.*.*.*.state"
+    assert subjects.event_any == "flat.one.devices.*.*.*.event"
 
 
 @pytest.mark.parametrize("prefix", ["", "home.", ".home", "home..x", "home.*", "home.>", "my home"])

@@ -146,6 +146,18 @@ class Device:
         self.states[entity_id] = {"state": state, **attributes}
         await self._publish_state(entity_id, self.states[entity_id])
 
+    async def fire_event(self, entity_id: str, event_type: str, **attributes: Any) -> None:
+        """Publish an event of an entity, with attributes if any are given.
+
+        Events are never kept or re-published (unlike states after an
+        announcement): only who listens at that moment hears it.
+        """
+        platform = self.entities[entity_id]["platform"]
+        payload: dict[str, Any] = {"event_type": event_type}
+        if attributes:
+            payload["attributes"] = attributes
+        await self.nc.publish(self.subjects.entity(self.id, platform, entity_id, "event"), encode(payload))
+
     async def set_entities(self, entities: list[dict[str, Any]]) -> None:
         """Replace the entity list and re-announce."""
         self.entities = {entity["id"]: dict(entity) for entity in entities}
@@ -208,6 +220,10 @@ class Device:
         entity = self.entities.get(parsed.entity_id) if parsed else None
         if parsed is None or entity is None or entity["platform"] != parsed.platform:
             await self._reply(msg, {"ok": False, "error": "unknown entity"})
+            return
+        if PLATFORMS[parsed.platform].command_schema is None:
+            # The spec's refusal for entities without commands ("event takes no commands").
+            await self._reply(msg, {"ok": False, "error": f"{parsed.platform} takes no commands"})
             return
         try:
             stamped = parse_command(parsed.platform, msg.data)

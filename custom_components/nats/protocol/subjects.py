@@ -33,6 +33,7 @@ class Subjects:
         "announce_any",
         "devices_prefix",
         "discovery_request",
+        "event_any",
         "ha_status",
         "prefix",
         "state_any",
@@ -51,6 +52,7 @@ class Subjects:
         self._devices_len = len(self.devices_prefix)
         self.status_any = f"{prefix}.devices.*.status"
         self.state_any = f"{prefix}.devices.*.*.*.state"
+        self.event_any = f"{prefix}.devices.*.*.*.event"
 
     def announce_for(self, device_id: str) -> str:
         """Return the announce subject of one device."""

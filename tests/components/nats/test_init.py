@@ -36,6 +36,7 @@ async def test_subscriptions(
     connections = await hass.async_add_executor_job(_ha_connections, nats_server)
     assert len(connections) == 1
     assert sorted(connections[0]["subscriptions_list"]) == [
+        "home.devices.*.*.*.event",
         "home.devices.*.*.*.state",
         "home.devices.*.status",
         "home.discovery.announce",
@@ -100,7 +101,7 @@ async def test_reload(
     assert len(hass.states.async_entity_ids()) == 1
     connections = await hass.async_add_executor_job(_ha_connections, nats_server)
     assert len(connections) == 1
-    assert len(connections[0]["subscriptions_list"]) == 4
+    assert len(connections[0]["subscriptions_list"]) == 5
 
 
 async def test_server_down_retries(
