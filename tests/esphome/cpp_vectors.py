@@ -3,8 +3,12 @@
 The C++ side gets no JSON library of its own: Python reads the vectors and
 writes plain initializers (tests/esphome/cpp/*.cpp include the result as
 vectors.inc), so the C++ tests check the component's parser against exactly
-the cases the Python tests use: command.json, subjects.json, expiry.json and
-the recorded NATS frames.
+the cases the Python tests use: command.json, subjects.json, expiry.json,
+every platform's file in platforms/ and the recorded NATS frames.
+
+A platform's vectors go over as JSON text, so this file knows nothing of any
+one platform: each platform's adapter in tests/esphome/cpp/platform_<name>.cpp
+reads them with the component's own parser.
 """
 
 from __future__ import annotations
@@ -121,6 +125,47 @@ def _command_expect(expect: dict[str, Any]) -> str:
     return "{" + ", ".join(fields.values()) + "}"
 
 
+def _json(value: Any) -> str:
+    """Compact JSON text as a std::string initializer (payloads may hold U+0000)."""
+    return std_string(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def platform_vectors() -> dict[str, dict[str, Any]]:
+    """Every platform's vectors file, by platform name."""
+    files = sorted((VECTORS / "platforms").glob("*.json"))
+    return {path.stem: json.loads(path.read_text()) for path in files}
+
+
+def _platform_command_cases(platform: str, vectors: dict[str, Any]) -> list[str]:
+    """Initializers for struct PlatformCommandCase (tests/esphome/cpp/vectors.h)."""
+    commands = vectors.get("commands", {})
+    lines = [
+        f"  {{{c_string(platform)}, {c_string(case['name'])}, {_json(case['payload'])}, true, nullptr, "
+        f"{_json(case['command'])}}},"
+        for case in commands.get("valid", [])
+    ]
+    lines.extend(
+        f"  {{{c_string(platform)}, {c_string(case['name'])}, {_json(case['payload'])}, false, "
+        f"{c_string(case['error'])}, std::string()}},"
+        for case in commands.get("invalid", [])
+    )
+    return lines
+
+
+def _platform_apply_cases(platform: str, vectors: dict[str, Any]) -> list[str]:
+    """Initializers for struct PlatformApplyCase.
+
+    The entity as announced, the command, and the refusal text (nullptr: the
+    command is carried out).
+    """
+    entities = {case["entity"]["id"]: case["entity"] for case in vectors["entities"]["valid"]}
+    return [
+        f"  {{{c_string(platform)}, {c_string(case['name'])}, {_json(entities[case['entity']])}, "
+        f"{_json(case['command'])}, {c_string(case['error']) if 'error' in case else 'nullptr'}}},"
+        for case in vectors.get("apply", [])
+    ]
+
+
 def _frame_event(event: dict[str, Any]) -> str:
     """The event as the C++ recording listener prints it."""
     op = event["op"]
@@ -186,6 +231,21 @@ def generate() -> str:
         f"  {{{c_string(scenario['name'])}, {{{', '.join(_expiry_step(s) for s in scenario['steps'])}}}}},"
         for scenario in expiry["scenarios"]
     )
+    lines.append("};")
+    lines.append("")
+    platforms = platform_vectors()
+    lines.append("static const char *const VECTOR_PLATFORMS[] = {")
+    lines.extend(f"  {c_string(platform)}," for platform in platforms)
+    lines.append("};")
+    lines.append("")
+    lines.append("static const std::vector<PlatformCommandCase> PLATFORM_COMMAND_CASES = {")
+    for platform, vectors in platforms.items():
+        lines.extend(_platform_command_cases(platform, vectors))
+    lines.append("};")
+    lines.append("")
+    lines.append("static const std::vector<PlatformApplyCase> PLATFORM_APPLY_CASES = {")
+    for platform, vectors in platforms.items():
+        lines.extend(_platform_apply_cases(platform, vectors))
     lines.append("};")
     lines.append("")
     lines.append("static const FrameCase FRAME_CASES[] = {")

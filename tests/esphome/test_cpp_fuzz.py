@@ -14,6 +14,7 @@ import subprocess
 
 import pytest
 
+from . import cpp_vectors
 from .conftest import BUILD_DIR, ROOT, run_tool
 
 pytestmark = pytest.mark.timeout(900)
@@ -22,7 +23,8 @@ COMPONENT = ROOT / "esphome_components" / "nats"
 VECTORS = ROOT / "tests" / "vectors"
 TARGET = Path(__file__).parent / "fuzz" / "fuzz_nats.cpp"
 SECONDS = 300 if os.environ.get("NATS_HOME_LONG") else 20
-# The platforms with a command type, in the order fuzz_nats.cpp numbers them.
+# The platforms with a command type, in the order fuzz_nats.cpp numbers them
+# (COMMAND_READERS). A platform's vectors file seeds its commands.
 COMMAND_PLATFORMS = ["switch", "light", "button", "number", "select"]
 
 
@@ -38,6 +40,15 @@ def _seed_corpus(directory: Path) -> int:
     for case in commands["valid"] + commands["invalid"]:
         platform = COMMAND_PLATFORMS.index(case["platform"]) if case["platform"] in COMMAND_PLATFORMS else 0
         seeds.append(bytes([1 + 3 * platform]) + case["raw"].encode())
+    for platform, vectors in cpp_vectors.platform_vectors().items():
+        if platform not in COMMAND_PLATFORMS:
+            continue
+        selector = bytes([1 + 3 * COMMAND_PLATFORMS.index(platform)])
+        commands = vectors["commands"]
+        seeds.extend(
+            selector + json.dumps(case["payload"]).encode()
+            for case in commands["valid"] + commands["invalid"]
+        )
     # Stamped commands and controller messages (command expiry).
     expiry = json.loads((VECTORS / "expiry.json").read_text())
     for scenario in expiry["scenarios"]:

@@ -130,3 +130,9 @@ def test_vectors_reach_the_cpp_tests() -> None:
         assert cpp_vectors.c_string(scenario["name"]) in generated
     steps = sum(len(scenario["steps"]) for scenario in expiry["scenarios"])
     assert generated.count("Verdict::") == steps
+    platforms = cpp_vectors.platform_vectors()
+    assert {"cover", "lock", "valve"} <= platforms.keys()
+    for platform, vectors in platforms.items():
+        cases = vectors["commands"]["valid"] + vectors["commands"]["invalid"] + vectors["apply"]
+        for case in cases:
+            assert f"{{{cpp_vectors.c_string(platform)}, {cpp_vectors.c_string(case['name'])}, " in generated

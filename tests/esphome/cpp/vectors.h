@@ -58,6 +58,28 @@ struct ExpiryScenario {
   std::vector<ExpiryStep> steps;
 };
 
+/// A command case of a platform's vectors file (platforms/<name>.json), as
+/// JSON text: valid ones with the validated command, invalid ones with a
+/// substring of the error.
+struct PlatformCommandCase {
+  const char *platform;
+  const char *name;
+  std::string payload;
+  bool valid;
+  const char *error;
+  std::string command;
+};
+
+/// An apply case: the entity as announced and a valid command; error is a
+/// substring of the refusal, nullptr when the device carries it out.
+struct PlatformApplyCase {
+  const char *platform;
+  const char *name;
+  std::string entity;
+  std::string command;
+  const char *error;
+};
+
 struct FrameCase {
   const char *name;
   size_t buffer;

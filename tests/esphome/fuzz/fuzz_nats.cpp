@@ -66,9 +66,39 @@ void check_stamp(const ClockStamp &stamp) {
   check(stamp.sent >= 0 && stamp.sent <= MAX_SENT);
 }
 
+// What every valid command of a platform must satisfy, beyond "no crash".
+void check_command(const SwitchCommand &c) { check(c.state != OnOff::NONE); }
+void check_command(const LightCommand &c) {
+  check(c.state != OnOff::NONE);
+  if (c.has_color_temp_kelvin)
+    check(c.color_temp_kelvin >= MIN_KELVIN && c.color_temp_kelvin <= MAX_KELVIN);
+  if (c.has_transition)
+    check(c.transition >= 0 && c.transition <= 3600);
+}
+void check_command(const ButtonCommand &c) { check(c.press); }
+void check_command(const NumberCommand &c) { check(c.has_value); }
+void check_command(const SelectCommand &c) {
+  check(std::strlen(c.option) >= 1 && std::strlen(c.option) <= MAX_OPTION_LEN);
+}
+
+/// Reads text as a command of type Command; false (error set) when invalid.
+template<typename Command> bool read_as(const char *text, size_t size, CommandEnvelope &envelope, const char *&error) {
+  Command cmd;
+  if (!read_command(text, size, cmd, envelope, error))
+    return false;
+  check_command(cmd);
+  return true;
+}
+
+using CommandReader = bool (*)(const char *, size_t, CommandEnvelope &, const char *&);
+
 // The command types in the order the seed corpus numbers them
 // (tests/esphome/test_cpp_fuzz.py, COMMAND_PLATFORMS).
-constexpr unsigned COMMAND_TYPES = 5;
+const CommandReader COMMAND_READERS[] = {
+    read_as<SwitchCommand>, read_as<LightCommand>, read_as<ButtonCommand>,
+    read_as<NumberCommand>, read_as<SelectCommand>,
+};
+constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
 void fuzz_command(unsigned platform, const uint8_t *data, size_t size) {
   const char *text = reinterpret_cast<const char *>(data);
@@ -77,28 +107,12 @@ void fuzz_command(unsigned platform, const uint8_t *data, size_t size) {
   ClockStamp stamp;
   if (json_parse_object(text, size, root) && parse_clock_stamp(root, stamp))
     check_stamp(stamp);
-  SwitchCommand switch_cmd;
-  LightCommand light_cmd;
-  ButtonCommand button_cmd;
-  NumberCommand number_cmd;
-  SelectCommand select_cmd;
-  CommandFields *const fields[COMMAND_TYPES] = {&switch_cmd, &light_cmd, &button_cmd, &number_cmd, &select_cmd};
   CommandEnvelope envelope;
   const char *error = nullptr;
-  if (!read_command(text, size, *fields[platform], envelope, error)) {
+  if (!COMMAND_READERS[platform](text, size, envelope, error)) {
     check(error != nullptr && std::strlen(error) <= MAX_ERROR_LEN);
     return;
   }
-  check(switch_cmd.state != OnOff::NONE || platform != 0);
-  check(light_cmd.state != OnOff::NONE || platform != 1);
-  check(button_cmd.press || platform != 2);
-  check(number_cmd.has_value || platform != 3);
-  if (light_cmd.has_color_temp_kelvin)
-    check(light_cmd.color_temp_kelvin >= MIN_KELVIN && light_cmd.color_temp_kelvin <= MAX_KELVIN);
-  if (light_cmd.has_transition)
-    check(light_cmd.transition >= 0 && light_cmd.transition <= 3600);
-  if (platform == 4)
-    check(std::strlen(select_cmd.option) >= 1 && std::strlen(select_cmd.option) <= MAX_OPTION_LEN);
   if (envelope.has_expiry) {
     check_stamp(envelope.stamp);
     check(envelope.ttl >= 1 && envelope.ttl <= MAX_TTL);
