@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -10,6 +10,8 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_CREDENTIALS, CONF_NKEY_SEED, CONF_TLS_CA, CONF_TOKEN
+from .device_runtime import DeviceRuntime
+from .hub import NatsHub
 from .runtime import NatsConfigEntry
 
 TO_REDACT: Final = {
@@ -39,13 +41,34 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
             "prefix": hub.subjects.prefix,
             "command_timeout": hub.command_timeout,
         },
-        "messages": hub.messages_for_diagnostics(),
+        "messages": messages_for_diagnostics(hub),
         "devices": {
             device_id: {
                 "announcement": async_redact_data(asdict(device.announcement), TO_REDACT),
                 "available": hub.is_device_available(device_id),
-                "states": hub.states_for_diagnostics(device_id),
+                "states": _states(device),
             }
             for device_id, device in sorted(hub.devices.items())
         },
+    }
+
+
+def messages_for_diagnostics(hub: NatsHub) -> dict[str, Any]:
+    """Return what became of the messages received, and the client's own counts."""
+    client = hub.client
+    return {
+        **asdict(hub.counters),
+        "states_waiting_for_announcement": len(hub.early_states),
+        "states_evicted_before_announcement": hub.early_states.evicted,
+        "client": dict(client.stats) if client is not None else None,
+    }
+
+
+def _states(device: DeviceRuntime) -> dict[str, Any]:
+    """Return a device's last states keyed 'platform.entity'."""
+    return {
+        f"{platform}.{entity_id}": asdict(value)
+        if is_dataclass(value) and not isinstance(value, type)
+        else value
+        for (platform, entity_id), value in sorted(device.states.items())
     }

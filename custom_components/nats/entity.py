@@ -123,6 +123,10 @@ class NatsEntity[I: EntityInfo, S](Entity):
         """Store a state the platform module validated in the entity's attributes."""
         raise NotImplementedError
 
+    def handle_event(self, event: object) -> None:
+        """Fire an event the platform module validated; only platforms with events receive any."""
+        raise NotImplementedError
+
     async def async_command(self, payload: dict[str, Any]) -> None:
         """Send a command; apply the state the device confirms in its reply."""
         reply = await self._hub.async_command(self.device_id, self.key, payload)

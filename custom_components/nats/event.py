@@ -38,11 +38,13 @@ class NatsEvent(NatsEntity[EventInfo, None], EventEntity):
         """Event entities have no device state."""
 
     @callback
-    def handle_event(self, event: Event) -> None:
+    def handle_event(self, event: object) -> None:
         """Fire the event with its attributes and write it at once.
 
         Each event is its own state write: coalescing a burst, as states are,
         would lose events.
         """
+        if not isinstance(event, Event):  # the event platform module parsed it: never happens
+            return
         self._trigger_event(event.event_type, event.attributes)
         self.async_write_ha_state()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 import contextlib
-from dataclasses import asdict, is_dataclass
 import logging
-import math
-from typing import TYPE_CHECKING, Any, Final, Protocol, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
@@ -18,6 +16,7 @@ from nats.aio.msg import Msg
 import nats.errors
 
 from .availability import AvailabilityTracker
+from .client_errors import ClientErrors
 from .commands import async_send_command
 from .connection import ConnectionFailedError, async_open, build_tls_context, uses_tls
 from .const import (
@@ -54,15 +53,6 @@ PENDING_BYTES_LIMIT: Final = 128 * 1024 * 1024
 before nats-py drops messages as a slow consumer, which bounds Home Assistant's memory."""
 _INVALID: Final = object()
 """What _store_raw_state returns for a refused state (None is a valid state: unknown)."""
-DROP_WARNING_INTERVAL: Final = 60.0
-"""Seconds between two warnings about dropped messages (each drop is counted)."""
-
-
-class EventReceiver(Protocol):
-    """An entity whose platform has events: the hub hands it each valid one it receives live."""
-
-    def handle_event(self, event: Any) -> None:
-        """Fire one event validated by the platform module's parse_event."""
 
 
 def _guarded(handler: Callable[[Msg], Awaitable[None]]) -> Callable[[Msg], Awaitable[None]]:
@@ -97,10 +87,9 @@ class NatsHub:
         self.discovery = Discovery(self)
         self.availability = AvailabilityTracker(hass, self._on_availability_change)
         self.platforms = PlatformLoader(hass, entry)
-        self._early_states = EarlyStates()
-        self._reauth_started = False
+        self.early_states = EarlyStates()
         self.counters = MessageCounters()
-        self._drop_warned_at = -math.inf
+        self._errors = ClientErrors(self)
         # A device repeating a mistake writes one warning a minute per subject and reason.
         self.log_limiter = LogLimiter(_LOGGER, hass.loop.time)
 
@@ -123,7 +112,7 @@ class NatsHub:
                 self.entry.data,
                 tls,
                 name=f"Home Assistant ({self.hass.config.location_name})",
-                error_cb=self._on_error,
+                error_cb=self._errors.async_on_error,
                 disconnected_cb=self._on_disconnected,
                 reconnected_cb=self._on_reconnected,
             )
@@ -226,26 +215,6 @@ class NatsHub:
         device = self.devices.get(device_id)
         return device.states.get(key) if device is not None else None
 
-    def messages_for_diagnostics(self) -> dict[str, Any]:
-        """Return what became of the messages received, and the client's own counts."""
-        client = self.client
-        return {
-            **asdict(self.counters),
-            "states_waiting_for_announcement": len(self._early_states),
-            "states_evicted_before_announcement": self._early_states.evicted,
-            "client": dict(client.stats) if client is not None else None,
-        }
-
-    def states_for_diagnostics(self, device_id: str) -> dict[str, Any]:
-        """Return a device's last states keyed 'platform.entity'."""
-        device = self.devices.get(device_id)
-        return {
-            f"{platform}.{entity_id}": asdict(value)
-            if is_dataclass(value) and not isinstance(value, type)
-            else value
-            for (platform, entity_id), value in sorted(device.states.items() if device else ())
-        }
-
     def store_state(self, device_id: str, key: EntityKey, value: object) -> None:
         """Remember an entity's latest state (e.g. one confirmed by a reply)."""
         if (device := self.devices.get(device_id)) is not None:
@@ -259,7 +228,7 @@ class NatsHub:
         """
         device.descriptions = descriptions
         device.states = {k: v for k, v in device.states.items() if k in descriptions}
-        for key, raw in self._early_states.take(device.id).items():
+        for key, raw in self.early_states.take(device.id).items():
             if (description := descriptions.get(key)) is not None:
                 subject = self.subjects.entity(device.id, key[0], key[1], "state")
                 self._store_raw_state(subject, device, key, description, raw)
@@ -369,7 +338,7 @@ class NatsHub:
         description = device.descriptions.get(key) if device is not None else None
         if device is None or description is None:
             _LOGGER.debug("Keeping state on %s until its entity is announced", msg.subject)
-            self._early_states.add(parsed.device_id, key, msg.data)
+            self.early_states.add(parsed.device_id, key, msg.data)
             return
         self.availability.heard(device.liveness)
         value = self._store_raw_state(msg.subject, device, key, description, msg.data)
@@ -404,39 +373,9 @@ class NatsHub:
             )
             return
         if (entity := device.entities.get(key)) is not None:
-            # parse_event accepts events only for platforms that have them, whose entities receive them.
-            cast("EventReceiver", entity).handle_event(event)
+            entity.handle_event(event)
 
     # Connection events
-
-    async def _on_error(self, err: Exception) -> None:
-        if isinstance(err, nats.errors.AuthorizationError) or "authorization" in str(err).lower():
-            if not self._reauth_started and self.client is not None:
-                self._reauth_started = True
-                _LOGGER.error("NATS server refused the credentials: %s", err)
-                self.entry.async_start_reauth(self.hass)
-            return
-        if isinstance(err, nats.errors.SlowConsumerError):
-            self._on_message_dropped(err.subject)
-            return
-        if isinstance(err, (nats.errors.Error, OSError, TimeoutError)):
-            _LOGGER.debug("NATS client error: %s", err)
-        else:
-            _LOGGER.warning("Unexpected error in the NATS client", exc_info=err)
-
-    def _on_message_dropped(self, subject: str) -> None:
-        """Count a message nats-py dropped from a full subscription queue; warn now and then."""
-        self.counters.messages_dropped += 1
-        now = self.hass.loop.time()
-        if now - self._drop_warned_at < DROP_WARNING_INTERVAL:
-            return
-        self._drop_warned_at = now
-        _LOGGER.warning(
-            "Home Assistant is not keeping up with NATS messages and dropped one on %s "
-            "(%d dropped since set-up); a device may be flooding",
-            subject,
-            self.counters.messages_dropped,
-        )
 
     async def _on_disconnected(self) -> None:
         if not self.connected or self.client is None:

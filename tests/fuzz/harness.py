@@ -23,13 +23,14 @@ import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
+from custom_components.nats.client_errors import ClientErrors
 from custom_components.nats.const import DOMAIN
 from custom_components.nats.entity import MIN_WRITE_INTERVAL
 from custom_components.nats.hub import NatsHub
 
 from ..nats_fixtures import until
 
-HANDLERS = ("_on_announce", "_on_status", "_on_state")
+HANDLERS = ("_on_announce", "_on_status", "_on_state", "_on_event")
 SENTINEL = b"drain:"
 SENTINEL_SUBJECTS = (
     "{p}.discovery.announce",
@@ -115,13 +116,13 @@ def watch(
     seen = Watch(caplog)
     for name in HANDLERS:
         monkeypatch.setattr(NatsHub, name, _recording(name, seen))
-    original_on_error = NatsHub._on_error
+    original_on_error = ClientErrors.async_on_error
 
-    async def _on_error(self: NatsHub, err: Exception) -> None:
+    async def _on_error(self: ClientErrors, err: Exception) -> None:
         seen.client_errors.append(err)
         await original_on_error(self, err)
 
-    monkeypatch.setattr(NatsHub, "_on_error", _on_error)
+    monkeypatch.setattr(ClientErrors, "async_on_error", _on_error)
     loop = hass.loop
     previous = loop.get_exception_handler()
 

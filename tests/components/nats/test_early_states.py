@@ -10,6 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from homeassistant.core import HomeAssistant
 
 from custom_components.nats import early_states
+from custom_components.nats.diagnostics import messages_for_diagnostics
 from custom_components.nats.early_states import EarlyStates
 
 from ...conftest import DeviceFactory
@@ -34,7 +35,7 @@ async def test_state_before_announcement(
         await wait_for(hass, lambda: state_of(hass, "sensor.den_level")() == "1")
         # Both were handled before the announcement, which has not been sent yet.
         hub = setup_entry.runtime_data.hub
-        assert hub.messages_for_diagnostics()["states_waiting_for_announcement"] == 2
+        assert messages_for_diagnostics(hub)["states_waiting_for_announcement"] == 2
 
         await client.publish(
             "home.discovery.announce.early",
@@ -53,7 +54,7 @@ async def test_state_before_announcement(
         await client.flush()
         await wait_for(hass, lambda: state_of(hass, "switch.early_relay")() == "on")
         assert state_of(hass, "sensor.early_level")() == "unknown"
-        assert hub.messages_for_diagnostics()["states_waiting_for_announcement"] == 0
+        assert messages_for_diagnostics(hub)["states_waiting_for_announcement"] == 0
     finally:
         await client.close()
 

@@ -12,6 +12,8 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
+from custom_components.nats.diagnostics import messages_for_diagnostics
+
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
 from .conftest import state_of, wait_for
@@ -130,7 +132,7 @@ async def test_state_of_unknown_entity_creates_nothing(
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), setup_entry.entry_id)
     assert [device.name for device in devices] == ["Den"]
     hub = setup_entry.runtime_data.hub
-    assert hub.messages_for_diagnostics()["states_waiting_for_announcement"] == 1
+    assert messages_for_diagnostics(hub)["states_waiting_for_announcement"] == 1
 
 
 async def test_last_state_survives_entity_recreation(
