@@ -213,6 +213,7 @@ async def test_every_device_announces_validly_and_obeys(home: Any, client: Clien
         ("heat-pump.climate.climate", {"hvac_mode": "cool"}, {"state": "cool"}),
         ("bedroom-fan.fan.fan", {"percentage": 50}, {"state": "ON"}),
         ("garden.valve.tap", {"position": 40}, {"state": "open", "position": 40}),
+        ("front-door.lock.lock", {"action": "unlock", "code": "1234"}, {"state": "unlocked"}),
     ):
         reply = json.loads((await client.request(f"home.devices.{subject}.command", encode(command), 2)).data)
         assert reply["ok"], reply
