@@ -8,6 +8,10 @@ import json
 
 import nats
 from nats.aio.msg import Msg
+import pytest
+
+from nats_home.device import Device
+from nats_home.errors import ProtocolError
 
 from ..nats_fixtures import DeviceFactory, server_has_everything, until
 from ..nats_server import NatsServer
@@ -147,3 +151,20 @@ async def test_nothing_outlives_a_stopped_device(device_factory: DeviceFactory) 
     await device.start()  # and a restarted device still answers discovery
     device._schedule_announce(None)
     assert len(device._tasks) == 2  # heartbeat loop and the announcement
+
+
+async def test_a_wrongly_described_entity_is_refused_at_once(nats_server: NatsServer) -> None:
+    """A mistake in the device's own entities fails when it is made, naming the entity.
+
+    Home Assistant would refuse the whole announcement and only log why.
+    """
+    client = await nats.connect(nats_server.url)
+    try:
+        with pytest.raises(ProtocolError, match=r"entity 'target': min must be below max"):
+            Device(client, "desk", "Desk", [{"platform": "number", "id": "target", "min": 30, "max": 5}])
+        with pytest.raises(ProtocolError, match="used twice"):
+            Device(
+                client, "desk", "Desk", [{"platform": "switch", "id": "a"}, {"platform": "button", "id": "a"}]
+            )
+    finally:
+        await client.close()

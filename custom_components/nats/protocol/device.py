@@ -67,7 +67,7 @@ class Device:
         self.expiry = CommandExpiry()
         self.presses: dict[str, int] = {}
         """Stateless commands (button presses) carried out, per entity."""
-        self._infos: dict[str, EntityInfo] = {}
+        self._infos = _describe(entities)
         self._subscriptions: list[Subscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
@@ -160,8 +160,8 @@ class Device:
 
     async def set_entities(self, entities: list[dict[str, Any]]) -> None:
         """Replace the entity list and re-announce."""
+        self._infos = _describe(entities)
         self.entities = {entity["id"]: dict(entity) for entity in entities}
-        self._infos = {}
         self.states = {k: v for k, v in self.states.items() if k in self.entities}
         await self.announce()
 
@@ -254,22 +254,44 @@ class Device:
 
     def _apply(self, entity_id: str, platform: str, command: dict[str, Any]) -> dict[str, Any] | None:
         """Apply a command the way a simple real device would (the platform module knows how)."""
-        info = self._info(entity_id)
-        state = PLATFORMS[platform].apply(info, self.states.get(entity_id), command)
+        state = PLATFORMS[platform].apply(self._info(entity_id), self.states.get(entity_id), command)
         if state is None:  # a stateless command, such as a button press
             self.presses[entity_id] = self.presses.get(entity_id, 0) + 1
         return state
 
     def _info(self, entity_id: str) -> EntityInfo:
-        """Return the typed description of one of this device's entities.
+        """Return the typed description of an entity as the device holds it now.
 
-        Raises CommandRejectedError for an entity its own announcement describes
-        wrongly (Home Assistant refuses such an announcement too).
+        The entity's dict may have been changed in place since it was announced
+        (a device that can do less than it said); it is described again then.
         """
-        if (info := self._infos.get(entity_id)) is None:
+        entity = self.entities[entity_id]
+        described, info = self._infos[entity_id]
+        if entity != described:
             try:
-                info = self._infos[entity_id] = describe_entity(self.entities[entity_id])
+                info = describe_entity(entity)
             except ProtocolError as err:
-                msg = f"entity {entity_id} is announced wrongly: {err}"
+                msg = f"entity {entity_id} is described wrongly: {err}"
                 raise CommandRejectedError(msg) from None
+            self._infos[entity_id] = (dict(entity), info)
         return info
+
+
+def _describe(entities: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any], EntityInfo]]:
+    """Validate a device's own entities as Home Assistant will, so a mistake shows at once.
+
+    Raises ProtocolError naming the entity: Home Assistant would refuse the
+    whole announcement (and only log why).
+    """
+    infos: dict[str, tuple[dict[str, Any], EntityInfo]] = {}
+    for entity in entities:
+        try:
+            info = describe_entity(entity)
+        except ProtocolError as err:
+            msg = f"entity {entity.get('id')!r}: {err}"
+            raise ProtocolError(msg) from None
+        if info.id in infos:
+            msg = f"entity id {info.id!r} is used twice"
+            raise ProtocolError(msg)
+        infos[info.id] = (dict(entity), info)
+    return infos
