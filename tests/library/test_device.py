@@ -168,3 +168,19 @@ async def test_a_wrongly_described_entity_is_refused_at_once(nats_server: NatsSe
             )
     finally:
         await client.close()
+
+
+async def test_the_refusal_of_a_huge_command_fits_a_reply(
+    device_factory: DeviceFactory, nats_server: NatsServer
+) -> None:
+    """The validation message quotes the command; the reply's error still stays within 255 characters."""
+    await device_factory("lamp", [{"platform": "switch", "id": "relay"}])
+    client = await nats.connect(nats_server.url)
+    try:
+        command = json.dumps({"state": "DIM", "note": "x" * 2000}).encode()
+        reply = await client.request("home.devices.lamp.switch.relay.command", command, timeout=2)
+    finally:
+        await client.close()
+    answer = json.loads(reply.data)
+    assert answer["ok"] is False
+    assert 0 < len(answer["error"]) <= 255

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import random
 import time
-from typing import Any
+from typing import Any, Final
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -28,6 +28,7 @@ from .platforms import PLATFORMS
 from .subjects import Subjects
 
 _LOGGER = logging.getLogger(__name__)
+MAX_ERROR: Final = 255
 
 __all__ = ["CommandHandler", "CommandRejectedError", "Device"]
 
@@ -241,7 +242,9 @@ class Device:
             if state is None:
                 state = self._apply(parsed.entity_id, parsed.platform, command)
         except (ProtocolError, CommandRejectedError) as err:
-            await self._reply(msg, {"ok": False, "error": str(err)})
+            # A reply's error holds at most 255 characters (docs/protocol.md, Replies);
+            # a validation message quoting a large command would exceed it.
+            await self._reply(msg, {"ok": False, "error": str(err)[:MAX_ERROR]})
             return
         if state is not None:
             self.states[parsed.entity_id] = state
