@@ -35,6 +35,18 @@ void describe_device_class(EntityBase *obj, JsonWriter &w) {
   w.value(dc, n);
 }
 
+void describe_device_class_of(EntityBase *obj, JsonWriter &w, const char *const *words, size_t count) {
+  char buf[MAX_DEVICE_CLASS_LENGTH];
+  const char *dc = obj->get_device_class_to(buf);
+  for (size_t i = 0; i < count; i++) {
+    if (std::strcmp(dc, words[i]) == 0) {
+      w.key("device_class");
+      w.value(dc);
+      return;
+    }
+  }
+}
+
 void describe_unit(StringRef unit, JsonWriter &w) {
   if (!unit.empty() && unit.size() <= 32) {
     w.key("unit");

@@ -89,6 +89,17 @@ template<typename List> void add_all(EntityTable &table, const List &entities, c
 
 /// The entity's device class, when it has one the controller accepts.
 void describe_device_class(EntityBase *obj, JsonWriter &w);
+/// The entity's device class when it is one of a 1.4 platform's words
+/// (any other would make the whole announcement invalid).
+void describe_device_class_of(EntityBase *obj, JsonWriter &w, const char *const *words, size_t count);
+template<size_t N> void describe_device_class(EntityBase *obj, JsonWriter &w, const char *const (&words)[N]) {
+  describe_device_class_of(obj, w, words, N);
+}
+/// A boolean capability (supports_stop, assumed_state, ...).
+inline void describe_flag(JsonWriter &w, const char *key, bool value) {
+  w.key(key);
+  w.value(value);
+}
 /// A unit of measurement, when the protocol's 32 bytes hold it.
 void describe_unit(StringRef unit, JsonWriter &w);
 /// Bytes of s that fit in max without cutting a UTF-8 sequence.

@@ -12,6 +12,9 @@ namespace esphome::nats {
 // build are defined, and only those are listed.
 extern const PlatformOps SENSOR_PLATFORM, TEXT_SENSOR_PLATFORM, BINARY_SENSOR_PLATFORM, SWITCH_PLATFORM,
     LIGHT_PLATFORM, BUTTON_PLATFORM, NUMBER_PLATFORM, SELECT_PLATFORM;
+extern const PlatformOps COVER_PLATFORM;
+extern const PlatformOps VALVE_PLATFORM;
+extern const PlatformOps LOCK_PLATFORM;
 
 namespace {
 
@@ -41,6 +44,15 @@ const PlatformOps *const PLATFORMS[] = {
 #endif
 #ifdef USE_SELECT
     &SELECT_PLATFORM,
+#endif
+#ifdef USE_COVER
+    &COVER_PLATFORM,
+#endif
+#ifdef USE_VALVE
+    &VALVE_PLATFORM,
+#endif
+#ifdef USE_LOCK
+    &LOCK_PLATFORM,
 #endif
     nullptr,  // keeps the array non-empty on a device without entities
 };

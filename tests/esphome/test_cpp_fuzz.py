@@ -25,7 +25,16 @@ TARGET = Path(__file__).parent / "fuzz" / "fuzz_nats.cpp"
 SECONDS = 300 if os.environ.get("NATS_HOME_LONG") else 20
 # The platforms with a command type, in the order fuzz_nats.cpp numbers them
 # (COMMAND_READERS). A platform's vectors file seeds its commands.
-COMMAND_PLATFORMS = ["switch", "light", "button", "number", "select"]
+COMMAND_PLATFORMS = [
+    "switch",
+    "light",
+    "button",
+    "number",
+    "select",
+    "cover",
+    "valve",
+    "lock",
+]
 
 
 def _seed_corpus(directory: Path) -> int:

@@ -12,10 +12,13 @@
 #include "nats_json.h"
 #include "nats_parser.h"
 #include "nats_platform_button.h"
+#include "nats_platform_cover.h"
 #include "nats_platform_light.h"
+#include "nats_platform_lock.h"
 #include "nats_platform_number.h"
 #include "nats_platform_select.h"
 #include "nats_platform_switch.h"
+#include "nats_platform_valve.h"
 #include "nats_protocol.h"
 
 using namespace esphome::nats;
@@ -80,6 +83,19 @@ void check_command(const NumberCommand &c) { check(c.has_value); }
 void check_command(const SelectCommand &c) {
   check(std::strlen(c.option) >= 1 && std::strlen(c.option) <= MAX_OPTION_LEN);
 }
+void check_command(const CoverCommand &c) {
+  check((c.action != MoveAction::NONE) != (c.has_position || c.has_tilt));
+  check(c.position <= 100 && c.tilt <= 100);
+}
+void check_command(const ValveCommand &c) {
+  check((c.action != MoveAction::NONE) != c.has_position);
+  check(c.position <= 100);
+}
+void check_command(const LockCommand &c) {
+  check(c.action != LockAction::NONE);
+  if (c.has_code)
+    check(std::strlen(c.code) >= 1 && std::strlen(c.code) <= MAX_CODE_LEN);
+}
 
 /// Reads text as a command of type Command; false (error set) when invalid.
 template<typename Command> bool read_as(const char *text, size_t size, CommandEnvelope &envelope, const char *&error) {
@@ -97,6 +113,9 @@ using CommandReader = bool (*)(const char *, size_t, CommandEnvelope &, const ch
 const CommandReader COMMAND_READERS[] = {
     read_as<SwitchCommand>, read_as<LightCommand>, read_as<ButtonCommand>,
     read_as<NumberCommand>, read_as<SelectCommand>,
+    read_as<CoverCommand>,
+    read_as<ValveCommand>,
+    read_as<LockCommand>,
 };
 constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
