@@ -42,6 +42,9 @@ HOST_ENTITIES = {
     ("button", "ring"),
     ("number", "setpoint"),
     ("select", "mode"),
+    ("cover", "blind"),
+    ("valve", "garden_valve"),
+    ("lock", "front_door"),
 }
 
 

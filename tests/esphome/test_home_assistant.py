@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
+from homeassistant.components.cover import CoverEntityFeature
+from homeassistant.components.lock import LockEntityFeature
+from homeassistant.components.valve import ValveEntityFeature
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -201,3 +204,66 @@ async def test_firmware_with_150_entities_and_a_1k_send_buffer(
     assert hass.states.get(fan).state == "high"
     window = _entity_id(hass, "binary_sensor", "greenhouse_window_contact_on_pane_001", MANY_DEVICE_ID)
     await wait_for(hass, lambda: hass.states.get(window).state == "on", timeout=10)
+
+
+async def test_firmware_cover_valve_and_lock_in_home_assistant(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """Features from ESPHome's traits; each service call reaches the firmware and its state comes back."""
+    await _started(hass, setup_entry, host_firmware, nats_server)
+    blind = _entity_id(hass, "cover", "blind")
+    state = hass.states.get(blind)
+    # Position and tilt, no stop (the template cover has no stop_action).
+    assert CoverEntityFeature(state.attributes["supported_features"]) == (
+        CoverEntityFeature.OPEN
+        | CoverEntityFeature.CLOSE
+        | CoverEntityFeature.SET_POSITION
+        | CoverEntityFeature.OPEN_TILT
+        | CoverEntityFeature.CLOSE_TILT
+        | CoverEntityFeature.SET_TILT_POSITION
+    )
+    assert (state.state, state.attributes["device_class"]) == ("open", "blind")
+    assert (state.attributes["current_position"], state.attributes["current_tilt_position"]) == (100, 100)
+    await _call(hass, "cover", "set_cover_position", blind, position=30)
+    await _call(hass, "cover", "close_cover_tilt", blind)
+    state = hass.states.get(blind)
+    assert (state.state, state.attributes["current_position"], state.attributes["current_tilt_position"]) == (
+        "open",
+        30,
+        0,
+    )
+    await _call(hass, "cover", "close_cover", blind)
+    state = hass.states.get(blind)
+    assert (state.state, state.attributes["current_position"]) == ("closed", 0)
+
+    valve = _entity_id(hass, "valve", "garden_valve")
+    state = hass.states.get(valve)
+    assert ValveEntityFeature(state.attributes["supported_features"]) == (
+        ValveEntityFeature.OPEN | ValveEntityFeature.CLOSE | ValveEntityFeature.SET_POSITION
+    )
+    assert (state.state, state.attributes["device_class"], state.attributes["current_position"]) == (
+        "open",
+        "water",
+        100,
+    )
+    await _call(hass, "valve", "set_valve_position", valve, position=25)
+    state = hass.states.get(valve)
+    assert (state.state, state.attributes["current_position"]) == ("open", 25)
+    # Home Assistant closes a valve with a position by setting it to 0.
+    await _call(hass, "valve", "close_valve", valve)
+    state = hass.states.get(valve)
+    assert (state.state, state.attributes["current_position"]) == ("closed", 0)
+
+    front_door = _entity_id(hass, "lock", "front_door")
+    state = hass.states.get(front_door)
+    assert LockEntityFeature(state.attributes["supported_features"]) == LockEntityFeature.OPEN
+    assert (state.state, state.attributes["code_format"]) == (STATE_UNKNOWN, ".+")
+    await _call(hass, "lock", "lock", front_door, code="1234")
+    assert hass.states.get(front_door).state == "locked"
+    await _call(hass, "lock", "unlock", front_door, code="1234")
+    assert hass.states.get(front_door).state == "unlocked"
+    await _call(hass, "lock", "open", front_door, code="1234")
+    assert hass.states.get(front_door).state == "open"

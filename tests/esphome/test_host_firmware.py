@@ -24,8 +24,12 @@ from custom_components.nats.protocol.payloads import (
     parse_heartbeat,
     parse_reply,
     parse_state,
+    state_from_mapping,
 )
+from custom_components.nats.protocol.platforms.cover import CoverState
 from custom_components.nats.protocol.platforms.light import LightState
+from custom_components.nats.protocol.platforms.lock import LockState
+from custom_components.nats.protocol.platforms.valve import ValveState
 
 from ..nats_server import NatsServer, free_port
 from .conftest import HOST_ENTITIES, HostFirmware, HostFirmwareFactory
@@ -255,6 +259,27 @@ async def test_invalid_commands_are_answered_with_an_error(
     reply = await command(client, firmware, platform, entity_id, payload)
     assert not reply.ok
     assert error in (reply.error or "")
+
+
+async def confirmed(
+    client: Client,
+    bus: Recorder,
+    firmware: HostFirmware,
+    announced: Any,
+    payload: dict[str, Any],
+) -> Any:
+    """Send a command that must succeed: its reply's state, also published on the state subject."""
+    mark = bus.mark()
+    reply = await command(client, firmware, announced.platform, announced.id, payload)
+    assert reply.ok, (payload, reply.error)
+    state = state_from_mapping(announced, reply.state)
+    published = await bus.wait_for(
+        firmware.subject(announced.platform, announced.id, "state"),
+        lambda m: parse_state(announced, m.data) == state,
+        since=mark,
+    )
+    assert published is not None
+    return state
 
 
 async def test_malformed_command_payload_is_answered(
@@ -512,3 +537,96 @@ async def test_wire_handshake_garbage_and_err(host_firmware: HostFirmwareFactory
         log = firmware.log()
         assert "unknown protocol operation" in log
         assert "Server error: Authorization Violation" in log
+
+
+async def first_state(bus: Recorder, firmware: HostFirmware, announced: Any) -> Any:
+    """The state the firmware publishes after its announcement."""
+    msg = await bus.wait_for(firmware.subject(announced.platform, announced.id, "state"))
+    return parse_state(announced, msg.data)
+
+
+async def test_cover_valve_and_lock_announced_from_their_traits_and_commanded(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    """Template cover, valve and lock: ESPHome's traits as capabilities, each command confirmed."""
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+    blind = entity(announcement, "blind")
+    assert (blind.device_class, blind.supports_position, blind.supports_tilt, blind.supports_stop) == (
+        "blind",
+        True,
+        True,
+        False,
+    )
+    assert blind.assumed_state is False
+    valve = entity(announcement, "garden_valve")
+    assert (valve.device_class, valve.supports_position, valve.supports_stop, valve.assumed_state) == (
+        "water",
+        True,
+        False,
+        False,
+    )
+    front_door = entity(announcement, "front_door")
+    # ESPHome's requires_code without a format announces ".+".
+    assert (front_door.supports_open, front_door.assumed_state, front_door.code_format) == (True, False, ".+")
+
+    # ESPHome starts covers and valves fully open (1.0), a lock unknown.
+    assert await first_state(bus, firmware, blind) == CoverState("open", 100, 100)
+    assert await first_state(bus, firmware, valve) == ValveState("open", 100)
+    assert await first_state(bus, firmware, front_door) == LockState(None)
+
+    assert await confirmed(client, bus, firmware, blind, {"position": 40}) == CoverState("open", 40, 100)
+    assert await confirmed(client, bus, firmware, blind, {"tilt": 70}) == CoverState("open", 40, 70)
+    assert await confirmed(client, bus, firmware, blind, {"action": "close"}) == CoverState("closed", 0, 70)
+    assert await confirmed(client, bus, firmware, blind, {"action": "open"}) == CoverState("open", 100, 70)
+    assert await confirmed(client, bus, firmware, blind, {"position": 0, "tilt": 0}) == CoverState(
+        "closed", 0, 0
+    )
+
+    assert await confirmed(client, bus, firmware, valve, {"position": 0}) == ValveState("closed", 0)
+    assert await confirmed(client, bus, firmware, valve, {"action": "open"}) == ValveState("open", 100)
+    assert await confirmed(client, bus, firmware, valve, {"position": 37}) == ValveState("open", 37)
+    assert await confirmed(client, bus, firmware, valve, {"action": "close"}) == ValveState("closed", 0)
+
+    assert await confirmed(
+        client, bus, firmware, front_door, {"action": "lock", "code": "1234"}
+    ) == LockState("locked")
+    assert await confirmed(client, bus, firmware, front_door, {"action": "unlock", "code": "1"}) == LockState(
+        "unlocked"
+    )
+    # The template lock's open_action publishes OPEN.
+    assert await confirmed(client, bus, firmware, front_door, {"action": "open", "code": "1"}) == LockState(
+        "open"
+    )
+
+
+async def test_cover_valve_and_lock_refuse_what_they_cannot_do(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    """The spec's texts, for a missing capability and for a malformed command; nothing changes."""
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+    announced = [entity(announcement, e) for e in ("blind", "garden_valve", "front_door")]
+    before = [await first_state(bus, firmware, e) for e in announced]
+    cases = [
+        ("cover", "blind", {"action": "stop"}, "stop not supported"),
+        ("cover", "blind", {"action": "open", "position": 50}, "action cannot go with position"),
+        ("cover", "blind", {"position": 101}, "invalid position"),
+        ("cover", "blind", {"tilt": None}, "invalid tilt"),
+        ("valve", "garden_valve", {"action": "stop"}, "stop not supported"),
+        ("valve", "garden_valve", {"tilt": 5}, "action or position is required"),
+        ("lock", "front_door", {"action": "unlock"}, "code required"),
+        ("lock", "front_door", {"action": "open"}, "code required"),
+        ("lock", "front_door", {"action": "toggle", "code": "1"}, "invalid action"),
+        ("lock", "front_door", {"action": "open", "code": ""}, "invalid code"),
+    ]
+    for platform, entity_id, payload, error in cases:
+        reply = await command(client, firmware, platform, entity_id, payload)
+        assert not reply.ok, payload
+        assert error in (reply.error or ""), (payload, reply.error)
+    # A discovery request re-publishes every state: none has changed.
+    mark = bus.mark()
+    await client.request("home.discovery.request", b'{"v":1}', timeout=3)
+    for e, state in zip(announced, before, strict=True):
+        msg = await bus.wait_for(firmware.subject(e.platform, e.id, "state"), since=mark)
+        assert parse_state(e, msg.data) == state
+    subject = firmware.subject("lock", "front_door", "command")
+    assert f"Command rejected on {subject}: code required" in firmware.log()
