@@ -38,6 +38,10 @@ class CommandRequest {
     this->error_ = error;
     return false;
   }
+  /// Room for a refusal the platform formats (naming a value or a range),
+  /// then passes to reject(): it lives as long as the request.
+  static constexpr size_t ERROR_BUFFER_SIZE = MAX_ERROR_LEN + 1;
+  char *error_buffer() { return this->error_buffer_; }
 
   const char *error() const { return this->error_; }
   /// Refused by the expiry rule: late ms after its quickest delivery, ttl allowed.
@@ -54,6 +58,7 @@ class CommandRequest {
   const char *error_{nullptr};
   bool expired_{false};
   int64_t late_{0};
+  char error_buffer_[ERROR_BUFFER_SIZE]{};
 };
 
 /// What a platform does; one constant per platform, never copied.

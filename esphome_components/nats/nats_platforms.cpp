@@ -15,6 +15,7 @@ extern const PlatformOps SENSOR_PLATFORM, TEXT_SENSOR_PLATFORM, BINARY_SENSOR_PL
 extern const PlatformOps COVER_PLATFORM;
 extern const PlatformOps VALVE_PLATFORM;
 extern const PlatformOps LOCK_PLATFORM;
+extern const PlatformOps CLIMATE_PLATFORM;
 
 namespace {
 
@@ -53,6 +54,9 @@ const PlatformOps *const PLATFORMS[] = {
 #endif
 #ifdef USE_LOCK
     &LOCK_PLATFORM,
+#endif
+#ifdef USE_CLIMATE
+    &CLIMATE_PLATFORM,
 #endif
     nullptr,  // keeps the array non-empty on a device without entities
 };

@@ -45,6 +45,8 @@ HOST_ENTITIES = {
     ("cover", "blind"),
     ("valve", "garden_valve"),
     ("lock", "front_door"),
+    ("climate", "thermostat"),
+    ("climate", "heat_pump"),
 }
 
 

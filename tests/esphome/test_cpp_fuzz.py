@@ -34,6 +34,7 @@ COMMAND_PLATFORMS = [
     "cover",
     "valve",
     "lock",
+    "climate",
 ]
 
 

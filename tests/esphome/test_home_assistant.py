@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from homeassistant.components.climate import ClimateEntityFeature
 from homeassistant.components.cover import CoverEntityFeature
 from homeassistant.components.lock import LockEntityFeature
 from homeassistant.components.valve import ValveEntityFeature
@@ -119,6 +120,71 @@ async def test_firmware_appears_and_obeys(
     # button: the firmware counts presses in a sensor
     await _call(hass, "button", "press", _entity_id(hass, "button", "ring"))
     await wait_for(hass, lambda: _state(hass, "sensor", "button_presses").state == "1")
+
+
+async def test_firmware_climate_in_home_assistant(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """The features follow ClimateTraits; each service call reaches the firmware and its state comes back."""
+    await _started(hass, setup_entry, host_firmware, nats_server)
+    heat_pump = _entity_id(hass, "climate", "heat_pump")
+    attributes = hass.states.get(heat_pump).attributes
+    features = ClimateEntityFeature(attributes["supported_features"])
+    wanted = (
+        ClimateEntityFeature.TARGET_TEMPERATURE
+        | ClimateEntityFeature.TARGET_HUMIDITY
+        | ClimateEntityFeature.FAN_MODE
+        | ClimateEntityFeature.SWING_MODE
+        | ClimateEntityFeature.PRESET_MODE
+        | ClimateEntityFeature.TURN_ON
+        | ClimateEntityFeature.TURN_OFF
+    )
+    assert features == wanted
+    assert attributes["fan_modes"] == ["auto", "low", "high", "Turbo"]
+    assert attributes["preset_modes"] == ["comfort", "eco", "Night"]
+    assert (attributes["min_temp"], attributes["max_temp"], attributes["target_temp_step"]) == (16, 30, 0.5)
+    await wait_for(hass, lambda: hass.states.get(heat_pump).attributes.get("current_temperature") == 19.5)
+
+    await _call(hass, "climate", "set_temperature", heat_pump, temperature=23.5, hvac_mode="cool")
+    state = hass.states.get(heat_pump)
+    assert (state.state, state.attributes["temperature"]) == ("cool", 23.5)
+    await _call(hass, "climate", "set_humidity", heat_pump, humidity=55)
+    await _call(hass, "climate", "set_fan_mode", heat_pump, fan_mode="Turbo")
+    await _call(hass, "climate", "set_swing_mode", heat_pump, swing_mode="vertical")
+    await _call(hass, "climate", "set_preset_mode", heat_pump, preset_mode="Night")
+    attributes = hass.states.get(heat_pump).attributes
+    assert (attributes["humidity"], attributes["fan_mode"]) == (55, "Turbo")
+    assert (attributes["swing_mode"], attributes["preset_mode"]) == ("vertical", "Night")
+    await _call(hass, "climate", "turn_off", heat_pump)
+    assert hass.states.get(heat_pump).state == "off"
+
+    thermostat = _entity_id(hass, "climate", "thermostat")
+    features = ClimateEntityFeature(hass.states.get(thermostat).attributes["supported_features"])
+    assert ClimateEntityFeature.TARGET_TEMPERATURE_RANGE in features
+    assert ClimateEntityFeature.TARGET_TEMPERATURE not in features
+    # Until its sensor has read, the thermostat's action is off.
+    await wait_for(hass, lambda: hass.states.get(thermostat).attributes.get("current_temperature") == 19.5)
+    await _call(
+        hass,
+        "climate",
+        "set_temperature",
+        thermostat,
+        target_temp_low=18.5,
+        target_temp_high=25,
+        hvac_mode="heat_cool",
+    )
+    state = hass.states.get(thermostat)
+    assert state.state == "heat_cool"
+    assert (state.attributes["target_temp_low"], state.attributes["target_temp_high"]) == (18.5, 25)
+    # The thermostat's action follows on its own timer: reported when it changes.
+    await wait_for(hass, lambda: hass.states.get(thermostat).attributes["hvac_action"] == "idle")
+    # The firmware's preset moves its targets; Home Assistant shows what it reports.
+    await _call(hass, "climate", "set_preset_mode", thermostat, preset_mode="Vacation")
+    state = hass.states.get(thermostat)
+    assert (state.attributes["target_temp_low"], state.attributes["target_temp_high"]) == (12, 28)
 
 
 async def test_firmware_recovers_and_dies(

@@ -26,6 +26,7 @@ from custom_components.nats.protocol.payloads import (
     parse_state,
     state_from_mapping,
 )
+from custom_components.nats.protocol.platforms.climate import ClimateState
 from custom_components.nats.protocol.platforms.cover import CoverState
 from custom_components.nats.protocol.platforms.light import LightState
 from custom_components.nats.protocol.platforms.lock import LockState
@@ -280,6 +281,165 @@ async def confirmed(
     )
     assert published is not None
     return state
+
+
+async def test_climate_announced_from_its_traits_and_commanded(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    """A thermostat (two-point target) and a template heat pump: capabilities, commands, confirmed states."""
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+    thermostat = entity(announcement, "thermostat")
+    assert thermostat.hvac_modes == ("off", "heat", "cool", "heat_cool")
+    # ESPHome takes no single target on a two-point device: only the range is announced.
+    assert (
+        thermostat.supports_target_temperature,
+        thermostat.supports_target_temperature_range,
+        thermostat.supports_target_humidity,
+    ) == (False, True, False)
+    assert (thermostat.temperature_unit, thermostat.min_temp, thermostat.max_temp) == ("°C", 10, 30)
+    assert (thermostat.temp_step, thermostat.precision) == (0.5, 0.5)
+    assert thermostat.preset_modes == ("home", "Vacation")
+    assert (thermostat.fan_modes, thermostat.swing_modes, thermostat.swing_horizontal_modes) == (
+        None,
+        None,
+        None,
+    )
+    heat_pump = entity(announcement, "heat_pump")
+    assert heat_pump.hvac_modes == ("off", "heat", "cool", "auto", "dry", "fan_only")
+    assert (
+        heat_pump.supports_target_temperature,
+        heat_pump.supports_target_temperature_range,
+        heat_pump.supports_target_humidity,
+    ) == (True, False, True)
+    assert (heat_pump.min_temp, heat_pump.max_temp, heat_pump.min_humidity, heat_pump.max_humidity) == (
+        16,
+        30,
+        30,
+        70,
+    )
+    # Built-in modes in ESPHome's order, then the custom ones.
+    assert heat_pump.fan_modes == ("auto", "low", "high", "Turbo")
+    assert heat_pump.swing_modes == ("off", "both", "vertical", "horizontal")
+    assert heat_pump.swing_horizontal_modes is None
+    assert heat_pump.preset_modes == ("comfort", "eco", "Night")
+
+    # The first state may precede the sensors' first readings.
+    def measured(msg: Any) -> bool:
+        state = parse_state(heat_pump, msg.data)
+        return isinstance(state, ClimateState) and None not in (
+            state.current_temperature,
+            state.current_humidity,
+        )
+
+    msg = await bus.wait_for(firmware.subject("climate", "heat_pump", "state"), measured)
+    first = parse_state(heat_pump, msg.data)
+    assert isinstance(first, ClimateState)
+    assert (first.state, first.target_temperature, first.target_humidity) == ("heat", 21, 45)
+    assert (first.fan_mode, first.swing_mode, first.preset_mode) == ("auto", "off", "comfort")
+    assert (first.current_temperature, first.current_humidity) == (19.5, 48)
+
+    state = await confirmed(
+        client,
+        bus,
+        firmware,
+        heat_pump,
+        {
+            "hvac_mode": "cool",
+            "target_temperature": 23.5,
+            "target_humidity": 55,
+            "fan_mode": "Turbo",
+            "swing_mode": "both",
+            "preset_mode": "Night",
+        },
+    )
+    assert (state.state, state.target_temperature, state.target_humidity) == ("cool", 23.5, 55)
+    assert (state.fan_mode, state.swing_mode, state.preset_mode) == ("Turbo", "both", "Night")
+    state = await confirmed(client, bus, firmware, heat_pump, {"fan_mode": "low", "preset_mode": "eco"})
+    assert (state.state, state.fan_mode, state.preset_mode) == ("cool", "low", "eco")
+
+    # Until its sensor has read, the thermostat's action is off.
+    await bus.wait_for(
+        firmware.subject("climate", "thermostat", "state"),
+        lambda m: parse_state(thermostat, m.data).current_temperature == 19.5,  # type: ignore[attr-defined]
+    )
+    state = await confirmed(
+        client,
+        bus,
+        firmware,
+        thermostat,
+        {"hvac_mode": "heat_cool", "target_temperature_low": 18.5, "target_temperature_high": 25},
+    )
+    assert (state.state, state.target_temperature_low, state.target_temperature_high) == (
+        "heat_cool",
+        18.5,
+        25,
+    )
+    assert state.current_temperature == 19.5
+    # The thermostat's action follows on its own timer: reported when it changes.
+    await bus.wait_for(
+        firmware.subject("climate", "thermostat", "state"),
+        lambda m: parse_state(thermostat, m.data).hvac_action == "idle",  # type: ignore[attr-defined]
+    )
+    assert state.target_temperature is None
+    # The thermostat's presets carry their own targets.
+    state = await confirmed(client, bus, firmware, thermostat, {"preset_mode": "Vacation"})
+    assert (state.preset_mode, state.target_temperature_low, state.target_temperature_high) == (
+        "Vacation",
+        12,
+        28,
+    )
+
+
+async def test_new_platforms_refuse_what_they_did_not_announce(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    """The spec's refusal texts; a refused command changes nothing."""
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+    heat_pump_state = firmware.subject("climate", "heat_pump", "state")
+    before = parse_state(entity(announcement, "heat_pump"), (await bus.wait_for(heat_pump_state)).data)
+    cases = [
+        ("climate", "heat_pump", {"target_temperature": 35}, "target_temperature 35 out of range 16..30"),
+        (
+            "climate",
+            "heat_pump",
+            {"hvac_mode": "cool", "target_humidity": 80},
+            "target_humidity 80 out of range 30..70",
+        ),
+        ("climate", "heat_pump", {"fan_mode": "turbo"}, "fan_mode 'turbo' not announced"),
+        ("climate", "heat_pump", {"swing_horizontal_mode": "on"}, "swing_horizontal_mode 'on' not announced"),
+        ("climate", "heat_pump", {"preset_mode": "away"}, "preset_mode 'away' not announced"),
+        (
+            "climate",
+            "heat_pump",
+            {"target_temperature_low": 18, "target_temperature_high": 22},
+            "target temperature range not supported",
+        ),
+        ("climate", "heat_pump", {"hvac_mode": "heat_cool"}, "hvac_mode 'heat_cool' not announced"),
+        ("climate", "thermostat", {"target_temperature": 21}, "target_temperature not supported"),
+        ("climate", "thermostat", {"target_humidity": 50}, "target_humidity not supported"),
+        ("climate", "thermostat", {"temperature": 21}, "at least one"),
+        (
+            "climate",
+            "thermostat",
+            {"target_temperature_low": 25, "target_temperature_high": 20},
+            "target_temperature_low",
+        ),
+    ]
+    for platform, entity_id, payload, error in cases:
+        reply = await command(client, firmware, platform, entity_id, payload)
+        assert not reply.ok, payload
+        assert error.lower() in (reply.error or "").lower(), (payload, reply.error)
+    # A discovery request re-publishes every state: the heat pump's is unchanged.
+    mark = bus.mark()
+    await client.request("home.discovery.request", b'{"v":1}', timeout=3)
+    after = parse_state(
+        entity(announcement, "heat_pump"), (await bus.wait_for(heat_pump_state, since=mark)).data
+    )
+    assert after == before
+    assert (
+        f"Command rejected on {firmware.subject('climate', 'heat_pump', 'command')}: "
+        "target_temperature 35 out of range 16..30" in firmware.log()
+    )
 
 
 async def test_malformed_command_payload_is_answered(

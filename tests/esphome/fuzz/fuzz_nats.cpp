@@ -12,6 +12,7 @@
 #include "nats_json.h"
 #include "nats_parser.h"
 #include "nats_platform_button.h"
+#include "nats_platform_climate.h"
 #include "nats_platform_cover.h"
 #include "nats_platform_light.h"
 #include "nats_platform_lock.h"
@@ -96,6 +97,23 @@ void check_command(const LockCommand &c) {
   if (c.has_code)
     check(std::strlen(c.code) >= 1 && std::strlen(c.code) <= MAX_CODE_LEN);
 }
+void check_command(const ClimateCommand &c) {
+  check(c.has_low == c.has_high);
+  if (c.has_low)
+    check(!c.has_target_temperature && c.target_temperature_low <= c.target_temperature_high);
+  if (c.has_target_humidity)
+    check(c.target_humidity >= 0 && c.target_humidity <= 100);
+  for (const auto &mode : c.modes)
+    check(std::strlen(mode) <= MAX_OPTION_LEN);
+  // The refusals name values and modes: they must fit a reply.
+  struct Nothing final : ClimateCapabilities {
+    bool announces(ClimateList, const char *) const override { return false; }
+  } nothing;
+  nothing.target_temperature = nothing.target_temperature_range = nothing.target_humidity = true;
+  char error[MAX_ERROR_LEN + 1];
+  if (!check_climate_command(c, nothing, error, sizeof(error)))
+    check(std::strlen(error) > 0 && std::strlen(error) <= MAX_ERROR_LEN);
+}
 
 /// Reads text as a command of type Command; false (error set) when invalid.
 template<typename Command> bool read_as(const char *text, size_t size, CommandEnvelope &envelope, const char *&error) {
@@ -116,6 +134,7 @@ const CommandReader COMMAND_READERS[] = {
     read_as<CoverCommand>,
     read_as<ValveCommand>,
     read_as<LockCommand>,
+    read_as<ClimateCommand>,
 };
 constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
