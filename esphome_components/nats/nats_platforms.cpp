@@ -15,7 +15,7 @@ extern const PlatformOps SENSOR_PLATFORM, TEXT_SENSOR_PLATFORM, BINARY_SENSOR_PL
 extern const PlatformOps COVER_PLATFORM;
 extern const PlatformOps VALVE_PLATFORM;
 extern const PlatformOps LOCK_PLATFORM;
-extern const PlatformOps CLIMATE_PLATFORM;
+extern const PlatformOps CLIMATE_PLATFORM, FAN_PLATFORM;
 
 namespace {
 
@@ -57,6 +57,9 @@ const PlatformOps *const PLATFORMS[] = {
 #endif
 #ifdef USE_CLIMATE
     &CLIMATE_PLATFORM,
+#endif
+#ifdef USE_FAN
+    &FAN_PLATFORM,
 #endif
     nullptr,  // keeps the array non-empty on a device without entities
 };

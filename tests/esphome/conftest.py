@@ -47,6 +47,7 @@ HOST_ENTITIES = {
     ("lock", "front_door"),
     ("climate", "thermostat"),
     ("climate", "heat_pump"),
+    ("fan", "ceiling_fan"),
 }
 
 

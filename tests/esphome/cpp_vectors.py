@@ -156,12 +156,13 @@ def _platform_apply_cases(platform: str, vectors: dict[str, Any]) -> list[str]:
     """Initializers for struct PlatformApplyCase.
 
     The entity as announced, the command, and the refusal text (nullptr: the
-    command is carried out).
+    command is carried out, and the result is the ideal device's state).
     """
     entities = {case["entity"]["id"]: case["entity"] for case in vectors["entities"]["valid"]}
     return [
         f"  {{{c_string(platform)}, {c_string(case['name'])}, {_json(entities[case['entity']])}, "
-        f"{_json(case['command'])}, {c_string(case['error']) if 'error' in case else 'nullptr'}}},"
+        f"{_json(case['command'])}, {c_string(case['error']) if 'error' in case else 'nullptr'}, "
+        f"{_json(case['result']) if 'result' in case else 'std::string()'}}},"
         for case in vectors.get("apply", [])
     ]
 

@@ -35,6 +35,7 @@ COMMAND_PLATFORMS = [
     "valve",
     "lock",
     "climate",
+    "fan",
 ]
 
 

@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.components.climate import ClimateEntityFeature
 from homeassistant.components.cover import CoverEntityFeature
+from homeassistant.components.fan import FanEntityFeature
 from homeassistant.components.lock import LockEntityFeature
 from homeassistant.components.valve import ValveEntityFeature
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -185,6 +186,39 @@ async def test_firmware_climate_in_home_assistant(
     await _call(hass, "climate", "set_preset_mode", thermostat, preset_mode="Vacation")
     state = hass.states.get(thermostat)
     assert (state.attributes["target_temp_low"], state.attributes["target_temp_high"]) == (12, 28)
+
+
+async def test_firmware_fan_in_home_assistant(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """Three speeds, a direction and a preset: the service calls come back as the firmware reports them."""
+    await _started(hass, setup_entry, host_firmware, nats_server)
+    fan = _entity_id(hass, "fan", "ceiling_fan")
+    attributes = hass.states.get(fan).attributes
+    assert FanEntityFeature(attributes["supported_features"]) == (
+        FanEntityFeature.SET_SPEED
+        | FanEntityFeature.DIRECTION
+        | FanEntityFeature.PRESET_MODE
+        | FanEntityFeature.TURN_ON
+        | FanEntityFeature.TURN_OFF
+    )
+    assert attributes["preset_modes"] == ["breeze"]
+    assert attributes["percentage_step"] == pytest.approx(100 / 3)
+
+    await _call(hass, "fan", "set_percentage", fan, percentage=50)
+    state = hass.states.get(fan)
+    assert (state.state, state.attributes["percentage"]) == ("on", 66)
+    await _call(hass, "fan", "set_direction", fan, direction="reverse")
+    await _call(hass, "fan", "set_preset_mode", fan, preset_mode="breeze")
+    state = hass.states.get(fan)
+    assert (state.attributes["direction"], state.attributes["preset_mode"]) == ("reverse", "breeze")
+    # Off, the firmware keeps reporting its speed (the spec allows it).
+    await _call(hass, "fan", "turn_off", fan)
+    state = hass.states.get(fan)
+    assert (state.state, state.attributes["percentage"]) == ("off", 66)
 
 
 async def test_firmware_recovers_and_dies(

@@ -28,6 +28,7 @@ from custom_components.nats.protocol.payloads import (
 )
 from custom_components.nats.protocol.platforms.climate import ClimateState
 from custom_components.nats.protocol.platforms.cover import CoverState
+from custom_components.nats.protocol.platforms.fan import FanState
 from custom_components.nats.protocol.platforms.light import LightState
 from custom_components.nats.protocol.platforms.lock import LockState
 from custom_components.nats.protocol.platforms.valve import ValveState
@@ -390,6 +391,37 @@ async def test_climate_announced_from_its_traits_and_commanded(
     )
 
 
+async def test_fan_speed_direction_and_preset(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    """Three speeds: 50 % is speed 2, reported as 66 %; a percentage and a preset at once keep both."""
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+    fan = entity(announcement, "ceiling_fan")
+    assert (fan.speed_count, fan.supports_oscillation, fan.supports_direction, fan.preset_modes) == (
+        3,
+        False,
+        True,
+        ("breeze",),
+    )
+    assert await confirmed(client, bus, firmware, fan, {"percentage": 50}) == FanState(
+        "ON", 66, None, "forward", None
+    )
+    assert await confirmed(client, bus, firmware, fan, {"state": "OFF"}) == FanState(
+        "OFF", 66, None, "forward", None
+    )
+    # direction alone leaves the fan off
+    assert await confirmed(client, bus, firmware, fan, {"direction": "reverse"}) == FanState(
+        "OFF", 66, None, "reverse", None
+    )
+    assert await confirmed(
+        client, bus, firmware, fan, {"percentage": 1, "preset_mode": "breeze"}
+    ) == FanState("ON", 33, None, "reverse", "breeze")
+    # a speed alone ends the preset (ESPHome's rule, and Home Assistant's)
+    assert await confirmed(client, bus, firmware, fan, {"percentage": 100}) == FanState(
+        "ON", 100, None, "reverse", None
+    )
+
+
 async def test_new_platforms_refuse_what_they_did_not_announce(
     host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
 ) -> None:
@@ -424,6 +456,11 @@ async def test_new_platforms_refuse_what_they_did_not_announce(
             {"target_temperature_low": 25, "target_temperature_high": 20},
             "target_temperature_low",
         ),
+        ("fan", "ceiling_fan", {"oscillating": True}, "oscillating not supported"),
+        ("fan", "ceiling_fan", {"percentage": 100, "oscillating": True}, "oscillating not supported"),
+        ("fan", "ceiling_fan", {"preset_mode": "turbo"}, "preset_mode 'turbo' not announced"),
+        ("fan", "ceiling_fan", {"state": "OFF", "percentage": 50}, "percentage"),
+        ("fan", "ceiling_fan", {"percentage": 0}, "percentage"),
     ]
     for platform, entity_id, payload, error in cases:
         reply = await command(client, firmware, platform, entity_id, payload)

@@ -71,13 +71,15 @@ struct PlatformCommandCase {
 };
 
 /// An apply case: the entity as announced and a valid command; error is a
-/// substring of the refusal, nullptr when the device carries it out.
+/// substring of the refusal, nullptr when the device carries it out, and
+/// then result is the state the spec's ideal device replies with.
 struct PlatformApplyCase {
   const char *platform;
   const char *name;
   std::string entity;
   std::string command;
   const char *error;
+  std::string result;
 };
 
 struct FrameCase {

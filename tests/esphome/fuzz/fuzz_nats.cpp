@@ -14,6 +14,7 @@
 #include "nats_platform_button.h"
 #include "nats_platform_climate.h"
 #include "nats_platform_cover.h"
+#include "nats_platform_fan.h"
 #include "nats_platform_light.h"
 #include "nats_platform_lock.h"
 #include "nats_platform_number.h"
@@ -114,6 +115,20 @@ void check_command(const ClimateCommand &c) {
   if (!check_climate_command(c, nothing, error, sizeof(error)))
     check(std::strlen(error) > 0 && std::strlen(error) <= MAX_ERROR_LEN);
 }
+void check_command(const FanCommand &c) {
+  check(c.state != OnOff::NONE || c.has_percentage || c.has_oscillating || c.direction != FanDirection::NONE ||
+        c.has_preset_mode);
+  if (c.has_percentage) {
+    check(c.percentage >= 1 && c.percentage <= 100 && c.state != OnOff::OFF);
+    static constexpr int COUNTS[] = {1, 3, 7, 100, 255};
+    for (int count : COUNTS) {
+      const int speed = fan_speed(c.percentage, count);
+      check(speed >= 1 && speed <= count && fan_percentage(speed, count) >= c.percentage);
+    }
+  }
+  if (c.has_preset_mode)
+    check(std::strlen(c.preset_mode) >= 1 && std::strlen(c.preset_mode) <= MAX_OPTION_LEN && c.state != OnOff::OFF);
+}
 
 /// Reads text as a command of type Command; false (error set) when invalid.
 template<typename Command> bool read_as(const char *text, size_t size, CommandEnvelope &envelope, const char *&error) {
@@ -135,6 +150,7 @@ const CommandReader COMMAND_READERS[] = {
     read_as<ValveCommand>,
     read_as<LockCommand>,
     read_as<ClimateCommand>,
+    read_as<FanCommand>,
 };
 constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
