@@ -105,6 +105,9 @@ void NatsClient::loop() {
     this->subscribe_();
     this->announce_when_due_();
     this->publish_states_();
+#ifdef USE_EVENT
+    this->publish_events_();
+#endif
   }
   this->flush_();
 }

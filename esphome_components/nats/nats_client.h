@@ -19,6 +19,7 @@
 #include "nats_expiry.h"
 #include "nats_json.h"
 #include "nats_parser.h"
+#include "nats_platform_event.h"
 #include "nats_protocol.h"
 
 namespace esphome::nats {
@@ -84,12 +85,13 @@ class NatsClient : public Component, public NatsParserListener {
   void on_shutdown() override;
   bool teardown() override;
 
-  // Controller callbacks (ControllerRegistry): an entity's state changed.
-  // Only a flag is set here; loop() publishes, so a command's reply and its
-  // state message never re-enter the client.
+  // Controller callbacks (ControllerRegistry): an entity's state changed,
+  // or an event fired. Only a flag is set or an event queued here; loop()
+  // publishes, so a command's reply and its state message never re-enter
+  // the client.
 #define ENTITY_TYPE_(type, singular, plural, count, upper)
 #define ENTITY_CONTROLLER_TYPE_(type, singular, plural, count, upper, callback) \
-  void on_##callback(type *obj) { this->entities_.mark_dirty(obj); }
+  void on_##callback(type *obj) { this->entity_update_(obj); }
 #include "esphome/core/entity_types.h"
 #undef ENTITY_TYPE_
 #undef ENTITY_CONTROLLER_TYPE_
@@ -136,6 +138,14 @@ class NatsClient : public Component, public NatsParserListener {
 
 #ifdef USE_HOST
   void apply_environment_();
+#endif
+  void entity_update_(EntityBase *obj) { this->entities_.mark_dirty(obj); }
+#ifdef USE_EVENT
+  /// An event is a message, not a state: it is queued, not marked dirty
+  /// (nats_device.cpp).
+  void entity_update_(event::Event *obj);
+  /// Publishes the queued events once their entities are announced.
+  void publish_events_();
 #endif
   // nats_client.cpp: lifecycle and timers.
   void set_state_(State state);
@@ -219,6 +229,9 @@ class NatsClient : public Component, public NatsParserListener {
   NatsParser parser_;
   EntityTable entities_;
   CommandExpiry expiry_;
+#ifdef USE_EVENT
+  EventQueue<EVENT_QUEUE_SIZE> events_;
+#endif
   /// The largest incoming payload; the buffer adds room for its control line.
   uint32_t rx_size_{4096};
   std::unique_ptr<char[]> rx_buf_;

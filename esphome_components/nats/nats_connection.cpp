@@ -223,6 +223,11 @@ void NatsClient::on_connected_() {
   this->last_heartbeat_ms_ = millis();
   if (!this->discovery_)
     this->entities_.mark_all_dirty();
+#ifdef USE_EVENT
+  // Events fired on the connection that failed would arrive late and out
+  // of place: an event is never sent again, nor after the fact.
+  this->events_.clear();
+#endif
 }
 
 void NatsClient::subscribe_() {

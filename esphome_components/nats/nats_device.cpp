@@ -52,6 +52,57 @@ void NatsClient::publish_states_() {
   }
 }
 
+#ifdef USE_EVENT
+void NatsClient::entity_update_(event::Event *obj) {
+  const uint16_t index = this->entities_.index_of(obj);
+  if (index == EntityIndex::NONE)
+    return;  // internal, or not announced
+  const uint8_t type = obj->get_last_event_type_index();
+  if (!is_announced_event_type(obj->get_event_types(), type)) {
+    ESP_LOGW(TAG, "[%s] Event '%s' of %s not sent: its type is not announced", this->device_id_,
+             obj->get_last_event_type().c_str(), this->entities_.id(this->entities_.at(index)));
+    return;
+  }
+  // Like a press seen by nobody: an event is news only when it happens, so
+  // one fired while disconnected is not kept for later.
+  if (this->state_ != State::CONNECTED) {
+    ESP_LOGW(TAG, "[%s] Event '%s' of %s not sent: not connected", this->device_id_,
+             obj->get_last_event_type().c_str(), this->entities_.id(this->entities_.at(index)));
+    return;
+  }
+  this->events_.push(PendingEvent{index, type});
+}
+
+void NatsClient::publish_events_() {
+  if (this->announce_pending_ || this->stream_.active)
+    return;  // The controller drops an event of an entity it does not know yet.
+  const uint32_t dropped = this->events_.take_dropped();
+  if (dropped > 0) {
+    ESP_LOGW(TAG, "[%s] %" PRIu32 " events dropped: they came faster than they could be sent, or the connection failed",
+             this->device_id_, dropped);
+  }
+  char subject[MAX_SUBJECT_LEN + 1];
+  while (!this->events_.empty()) {
+    const PendingEvent &pending = this->events_.front();
+    const EntityEntry &entry = this->entities_.at(pending.entry);
+    const char *type = static_cast<event::Event *>(entry.obj)->get_event_type(pending.type);
+    if (type == nullptr ||
+        this->subject_(subject, "%s.devices.%s.event.%s.event", this->device_id_, this->entities_.id(entry)) == 0) {
+      this->events_.pop();
+      continue;
+    }
+    if (!this->publish_json_(subject, [type](JsonWriter &w) {
+          w.begin_object();
+          w.key("event_type");
+          w.value(type);
+          w.end_object();
+        }))
+      return;  // Send buffer full: the rest wait for the next loop.
+    this->events_.pop();
+  }
+}
+#endif
+
 void NatsClient::announce_when_due_() {
   if (this->stream_.active || !this->subscribed_() ||
       !(this->announce_pending_ || this->announce_reply_pending_) ||

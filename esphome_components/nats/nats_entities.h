@@ -38,6 +38,8 @@ class EntityTable {
   size_t size() const { return this->entries_.size(); }
   const EntityEntry &at(size_t i) const { return this->entries_[i]; }
   const char *id(const EntityEntry &entry) const { return this->ids_.data() + entry.id_offset; }
+  /// The index of the entity's entry, or EntityIndex::NONE when it is not announced.
+  uint16_t index_of(const EntityBase *obj) const { return this->index_.find(obj); }
   /// The entry a command subject names, or nullptr.
   const EntityEntry *find(const char *platform, size_t platform_len, const char *id, size_t id_len) const;
 

@@ -15,7 +15,7 @@ extern const PlatformOps SENSOR_PLATFORM, TEXT_SENSOR_PLATFORM, BINARY_SENSOR_PL
 extern const PlatformOps COVER_PLATFORM;
 extern const PlatformOps VALVE_PLATFORM;
 extern const PlatformOps LOCK_PLATFORM;
-extern const PlatformOps CLIMATE_PLATFORM, FAN_PLATFORM;
+extern const PlatformOps CLIMATE_PLATFORM, FAN_PLATFORM, EVENT_PLATFORM;
 
 namespace {
 
@@ -60,6 +60,9 @@ const PlatformOps *const PLATFORMS[] = {
 #endif
 #ifdef USE_FAN
     &FAN_PLATFORM,
+#endif
+#ifdef USE_EVENT
+    &EVENT_PLATFORM,
 #endif
     nullptr,  // keeps the array non-empty on a device without entities
 };

@@ -48,6 +48,8 @@ HOST_ENTITIES = {
     ("climate", "thermostat"),
     ("climate", "heat_pump"),
     ("fan", "ceiling_fan"),
+    ("event", "doorbell"),
+    ("event", "remote"),
 }
 
 

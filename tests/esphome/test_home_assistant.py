@@ -8,6 +8,7 @@ from pathlib import Path
 import signal
 from typing import Any
 
+import nats
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -219,6 +220,46 @@ async def test_firmware_fan_in_home_assistant(
     await _call(hass, "fan", "turn_off", fan)
     state = hass.states.get(fan)
     assert (state.state, state.attributes["percentage"]) == ("off", 66)
+
+
+async def test_firmware_events_in_home_assistant(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """An ESPHome event fired on the device fires the Home Assistant event entity, once per event."""
+    await _started(hass, setup_entry, host_firmware, nats_server)
+    doorbell = _entity_id(hass, "event", "doorbell")
+    remote = _entity_id(hass, "event", "remote")
+    state = hass.states.get(doorbell)
+    assert state.state == STATE_UNKNOWN
+    assert (state.attributes["device_class"], state.attributes["event_types"]) == ("doorbell", ["ring"])
+    assert hass.states.get(remote).attributes["event_types"] == ["single", "double", "long"]
+
+    fired: list[tuple[str, str]] = []
+
+    def record(event: Any) -> None:
+        new = event.data["new_state"]
+        if (
+            new is not None
+            and new.entity_id in (doorbell, remote)
+            and new.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+        ):
+            fired.append((new.entity_id, new.attributes["event_type"]))
+
+    hass.bus.async_listen("state_changed", record)
+    await _call(hass, "button", "press", _entity_id(hass, "button", "ring"))
+    await wait_for(hass, lambda: fired == [(doorbell, "ring")])
+
+    client = await nats.connect(nats_server.url)
+    try:
+        for event_type in ("double", "long"):
+            await client.publish("demo.remote", event_type.encode())
+        await client.flush()
+    finally:
+        await client.close()
+    await wait_for(hass, lambda: fired == [(doorbell, "ring"), (remote, "double"), (remote, "long")])
 
 
 async def test_firmware_recovers_and_dies(

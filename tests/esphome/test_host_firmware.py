@@ -21,6 +21,7 @@ from custom_components.nats.protocol.expiry import ControllerClock
 from custom_components.nats.protocol.models import DeviceAnnouncement
 from custom_components.nats.protocol.payloads import (
     parse_announcement,
+    parse_event,
     parse_heartbeat,
     parse_reply,
     parse_state,
@@ -28,6 +29,7 @@ from custom_components.nats.protocol.payloads import (
 )
 from custom_components.nats.protocol.platforms.climate import ClimateState
 from custom_components.nats.protocol.platforms.cover import CoverState
+from custom_components.nats.protocol.platforms.event import Event
 from custom_components.nats.protocol.platforms.fan import FanState
 from custom_components.nats.protocol.platforms.light import LightState
 from custom_components.nats.protocol.platforms.lock import LockState
@@ -118,7 +120,7 @@ async def test_announces_every_entity_then_states_and_heartbeat(
 
     # Once after the announcement, every entity with a state publishes it.
     for e in announcement.entities:
-        if e.platform == "button":
+        if e.platform in ("button", "event"):
             continue
         msg = await bus.wait_for(firmware.subject(e.platform, e.id, "state"))
         parse_state(e, msg.data)
@@ -282,6 +284,23 @@ async def confirmed(
     )
     assert published is not None
     return state
+
+
+async def back_online(client: Client, firmware: HostFirmware, timeout: float = 15) -> None:
+    """Wait until the firmware answers commands again (after a server restart)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            if (
+                client.is_connected
+                and (await command(client, firmware, "switch", "relay", {"state": "ON"})).ok
+            ):
+                return
+        except nats.errors.Error:
+            pass
+        assert loop.time() < deadline, "the firmware did not come back"
+        await asyncio.sleep(0.2)
 
 
 async def test_climate_announced_from_its_traits_and_commanded(
@@ -461,6 +480,8 @@ async def test_new_platforms_refuse_what_they_did_not_announce(
         ("fan", "ceiling_fan", {"preset_mode": "turbo"}, "preset_mode 'turbo' not announced"),
         ("fan", "ceiling_fan", {"state": "OFF", "percentage": 50}, "percentage"),
         ("fan", "ceiling_fan", {"percentage": 0}, "percentage"),
+        ("event", "doorbell", {"event_type": "ring"}, "event takes no commands"),
+        ("event", "remote", {}, "event takes no commands"),
     ]
     for platform, entity_id, payload, error in cases:
         reply = await command(client, firmware, platform, entity_id, payload)
@@ -477,6 +498,63 @@ async def test_new_platforms_refuse_what_they_did_not_announce(
         f"Command rejected on {firmware.subject('climate', 'heat_pump', 'command')}: "
         "target_temperature 35 out of range 16..30" in firmware.log()
     )
+
+
+async def test_events_are_published_once_as_they_fire(
+    host_firmware: HostFirmwareFactory, nats_server: NatsServer, bus: Recorder, client: Client
+) -> None:
+    """Each fired event is one message on its event subject; none has a state or is sent again."""
+    firmware, announcement = await start(host_firmware, nats_server, bus)
+    doorbell, remote = entity(announcement, "doorbell"), entity(announcement, "remote")
+    assert (doorbell.device_class, doorbell.event_types) == ("doorbell", ("ring",))
+    assert (remote.device_class, remote.event_types) == ("button", ("single", "double", "long"))
+    doorbell_events = firmware.subject("event", "doorbell", "event")
+    remote_events = firmware.subject("event", "remote", "event")
+
+    # The Ring button fires the doorbell; demo.remote fires the remote with its payload.
+    await command(client, firmware, "button", "ring", {"action": "press"})
+    msg = await bus.wait_for(doorbell_events)
+    assert parse_event(doorbell, msg.data) == Event("ring")
+    assert msg.data == b'{"event_type":"ring"}'
+    for event_type in ("double", "long", "single"):
+        await client.publish("demo.remote", event_type.encode())
+    await client.flush()
+    for event_type in ("double", "long", "single"):
+        msg = await bus.wait_for(
+            remote_events, lambda m, t=event_type: parse_event(remote, m.data) == Event(t)
+        )
+    # A type the entity does not have fires nothing (ESPHome refuses it).
+    await client.publish("demo.remote", b"triple")
+
+    # Re-announcements and reconnections send states again, never events.
+    mark = bus.mark()
+    await client.request("home.discovery.request", b'{"v":1}', timeout=3)
+    await client.publish("home.ha.status", b'{"v":1,"status":"online"}')
+    await bus.wait_for(firmware.subject("switch", "relay", "state"), since=mark)
+    nats_server.stop()
+    await asyncio.sleep(0.5)
+    nats_server.start()
+    await back_online(client, firmware)
+    await asyncio.sleep(1.5)
+    assert [m.subject for m in bus.messages[mark:] if m.subject.endswith(".event")] == []
+    # Nothing but events under the event entities (no state).
+    subjects = {m.subject for m in bus.messages if m.subject.startswith(firmware.subject("event"))}
+    assert subjects <= {doorbell_events, remote_events}
+
+    # A burst larger than the queue: every event is either sent, in order, or counted as dropped.
+    mark = bus.mark()
+    burst = ["single", "double", "long"] * 6
+    for event_type in burst:
+        await client.publish("demo.remote", event_type.encode())
+    await client.flush()
+    await asyncio.sleep(1.5)
+    sent = [parse_event(remote, m.data) for m in bus.messages[mark:] if m.subject == remote_events]
+    dropped = sum(int(n) for n in re.findall(r"(\d+) events dropped", firmware.log()))
+    assert len(sent) + dropped == len(burst), (sent, dropped)
+    assert len(sent) >= 8
+    # What was sent is the burst's own order, a subsequence of it
+    remaining = iter(burst)
+    assert all(any(e == Event(t) for t in remaining) for e in sent)
 
 
 async def test_malformed_command_payload_is_answered(
@@ -708,6 +786,7 @@ async def test_wire_handshake_garbage_and_err(host_firmware: HostFirmwareFactory
             "home.discovery.request",
             "home.ha.status",
             "demo.echo",
+            "demo.remote",
         }
         # A server PING is answered.
         writer.write(b"PING\r\n")
