@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 import json
 import re
 import signal
@@ -493,7 +494,10 @@ async def test_new_platforms_refuse_what_they_did_not_announce(
     after = parse_state(
         entity(announcement, "heat_pump"), (await bus.wait_for(heat_pump_state, since=mark)).data
     )
-    assert after == before
+    # What a command sets is unchanged; what the device measures (its template sensor
+    # reports the current temperature after the first state) may have moved.
+    measured = {"current_temperature": None, "current_humidity": None, "hvac_action": None}
+    assert replace(after, **measured) == replace(before, **measured)
     assert (
         f"Command rejected on {firmware.subject('climate', 'heat_pump', 'command')}: "
         "target_temperature 35 out of range 16..30" in firmware.log()
