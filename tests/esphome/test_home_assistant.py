@@ -19,7 +19,7 @@ from homeassistant.components.lock import LockEntityFeature
 from homeassistant.components.valve import ValveEntityFeature
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.nats.const import DOMAIN
@@ -408,3 +408,138 @@ async def test_firmware_cover_valve_and_lock_in_home_assistant(
     assert hass.states.get(front_door).state == "unlocked"
     await _call(hass, "lock", "open", front_door, code="1234")
     assert hass.states.get(front_door).state == "open"
+
+
+async def test_protocol_1_4_commands_to_a_frozen_firmware_time_out(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """Cover, valve, lock, climate and fan: each service call tells the user it timed out; none is carried out later.
+
+    The calls run together: one after the other they would take 5 x 2 s, and a
+    firmware frozen that long may miss its heartbeat window (5 s interval,
+    unavailable after 2.5), after which Home Assistant skips the unavailable
+    entities without an error.
+    """
+    firmware = await _started(hass, setup_entry, host_firmware, nats_server)
+    blind = _entity_id(hass, "cover", "blind")
+    valve = _entity_id(hass, "valve", "garden_valve")
+    front_door = _entity_id(hass, "lock", "front_door")
+    heat_pump = _entity_id(hass, "climate", "heat_pump")
+    fan = _entity_id(hass, "fan", "ceiling_fan")
+    # A command that succeeds: the firmware learns Home Assistant's clock.
+    await _call(hass, "switch", "turn_off", _entity_id(hass, "switch", "relay"))
+    await wait_for(hass, lambda: hass.states.get(heat_pump).state == "heat")
+    await wait_for(hass, lambda: hass.states.get(fan).state == "off")
+    before = {
+        entity_id: hass.states.get(entity_id) for entity_id in (blind, valve, front_door, heat_pump, fan)
+    }
+    assert (before[blind].state, before[valve].state, before[front_door].state) == (
+        "open",
+        "open",
+        STATE_UNKNOWN,
+    )
+
+    calls = {
+        "cover": _call(hass, "cover", "close_cover", blind),
+        "valve": _call(hass, "valve", "close_valve", valve),
+        "lock": _call(hass, "lock", "lock", front_door, code="1234"),
+        "climate": _call(hass, "climate", "set_hvac_mode", heat_pump, hvac_mode="cool"),
+        "fan": _call(hass, "fan", "turn_on", fan),
+    }
+    firmware.process.send_signal(signal.SIGSTOP)
+    try:
+        results = await asyncio.gather(*calls.values(), return_exceptions=True)
+        for platform, result in zip(calls, results, strict=True):
+            assert isinstance(result, HomeAssistantError), (platform, result)
+            assert result.translation_key == "command_timeout", (platform, result)
+            assert result.translation_placeholders["device"] == "NATS host demo"
+        # The ttl (1.5 s) has passed during the 2 s timeout; a margin on top.
+        await asyncio.sleep(1)
+    finally:
+        firmware.process.send_signal(signal.SIGCONT)
+
+    # Barrier: the template sensor follows a later command only after the
+    # firmware has handled the frozen ones on the same connection.
+    await _call(hass, "number", "set_value", _entity_id(hass, "number", "setpoint"), value=24)
+    await wait_for(hass, lambda: _state(hass, "sensor", "temperature").state == "24.0", timeout=10)
+    for entity_id, old in before.items():
+        assert hass.states.get(entity_id).state == old.state, entity_id
+    assert hass.states.get(blind).attributes["current_position"] == 100
+    assert hass.states.get(valve).attributes["current_position"] == 100
+    log = firmware.log()
+    for platform, object_id in (
+        ("cover", "blind"),
+        ("valve", "garden_valve"),
+        ("lock", "front_door"),
+        ("climate", "heat_pump"),
+        ("fan", "ceiling_fan"),
+    ):
+        subject = f"home.devices.nats-host-demo.{platform}.{object_id}.command"
+        assert f"Refusing an expired command on {subject}" in log
+
+
+def _assert_rejected(err: HomeAssistantError, error: str) -> None:
+    assert err.translation_key == "command_rejected", err
+    assert err.translation_placeholders == {"device": "NATS host demo", "error": error}
+
+
+# What the firmware refuses (nats_platform_<name>.h, docs/protocol.md) against
+# what Home Assistant checks before it calls the integration:
+# - cover, valve: nothing reaches the firmware for it to refuse. It refuses
+#   position, tilt or stop the entity lacks, and Home Assistant offers each
+#   service only with its feature (the features follow the same traits);
+#   positions are 0..100 in the services' schemas; the template cover and
+#   valve carry out whatever arrives (optimistic).
+# - lock: "open not supported" is behind LockEntityFeature.OPEN, and "code
+#   required" behind Home Assistant's code_format check, which also matches
+#   a missing code against ".+". A code over 64 characters matches ".+" and
+#   the firmware refuses it.
+# - climate: set_hvac_mode and the mode services check their lists, the
+#   temperature and humidity services their features and ranges, but
+#   set_temperature takes any HVAC mode along: the firmware refuses one it
+#   did not announce.
+# - fan: the percentage and the preset are checked, but set_direction takes
+#   any string: the firmware refuses one that is not forward or reverse.
+# - event: takes no commands; Home Assistant has no service to send one.
+async def test_firmware_refusals_reach_home_assistant(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """Each protocol 1.4 command Home Assistant lets through and the firmware refuses: translated, nothing changes."""
+    await _started(hass, setup_entry, host_firmware, nats_server)
+
+    front_door = _entity_id(hass, "lock", "front_door")
+    # Without a code Home Assistant refuses the call itself.
+    with pytest.raises(ServiceValidationError) as validation:
+        await _call(hass, "lock", "lock", front_door)
+    assert validation.value.translation_key == "add_default_code"
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "lock", "lock", front_door, code="1" * 65)
+    _assert_rejected(err.value, "invalid code: must be a string of 1 to 64 characters")
+    assert hass.states.get(front_door).state == STATE_UNKNOWN
+
+    heat_pump = _entity_id(hass, "climate", "heat_pump")
+    await wait_for(hass, lambda: hass.states.get(heat_pump).state == "heat")
+    # set_hvac_mode would be refused by Home Assistant (not_valid_hvac_mode).
+    with pytest.raises(ServiceValidationError) as validation:
+        await _call(hass, "climate", "set_hvac_mode", heat_pump, hvac_mode="heat_cool")
+    assert validation.value.translation_key == "not_valid_hvac_mode"
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "climate", "set_temperature", heat_pump, temperature=23, hvac_mode="heat_cool")
+    _assert_rejected(err.value, "hvac_mode 'heat_cool' not announced")
+    state = hass.states.get(heat_pump)
+    assert (state.state, state.attributes["temperature"]) == ("heat", 21)
+
+    fan = _entity_id(hass, "fan", "ceiling_fan")
+    await wait_for(hass, lambda: hass.states.get(fan).state == "off")
+    direction = hass.states.get(fan).attributes["direction"]
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "fan", "set_direction", fan, direction="sideways")
+    _assert_rejected(err.value, 'direction must be "forward" or "reverse"')
+    state = hass.states.get(fan)
+    assert (state.state, state.attributes["direction"]) == ("off", direction)
