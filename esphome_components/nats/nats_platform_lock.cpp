@@ -1,5 +1,5 @@
 // The lock platform (protocol 1.4): LockTraits as supports_open,
-// assumed_state and, for a lock that requires a code, code_format ".+"
+// assumed_state and, for a lock that requires a code, code_format "^.{1,64}$"
 // (ESPHome knows no format); its states as the protocol's words; commands
 // (nats_platform_lock.h) refused for an open the lock cannot do or a missing
 // code, otherwise applied through a LockCall (open through Lock::open(), the
@@ -22,8 +22,10 @@ void describe(EntityBase *obj, JsonWriter &w) {
   describe_flag(w, "supports_open", traits.get_supports_open());
   describe_flag(w, "assumed_state", traits.get_assumed_state());
   if (traits.get_requires_code()) {
+    // ESPHome has no code format; this one is the protocol's code length, so
+    // Home Assistant refuses a code the firmware would refuse, before sending it.
     w.key("code_format");
-    w.value(".+");
+    w.value("^.{1,64}$");
   }
 }
 

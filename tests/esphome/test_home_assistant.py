@@ -401,7 +401,7 @@ async def test_firmware_cover_valve_and_lock_in_home_assistant(
     front_door = _entity_id(hass, "lock", "front_door")
     state = hass.states.get(front_door)
     assert LockEntityFeature(state.attributes["supported_features"]) == LockEntityFeature.OPEN
-    assert (state.state, state.attributes["code_format"]) == (STATE_UNKNOWN, ".+")
+    assert (state.state, state.attributes["code_format"]) == (STATE_UNKNOWN, "^.{1,64}$")
     await _call(hass, "lock", "lock", front_door, code="1234")
     assert hass.states.get(front_door).state == "locked"
     await _call(hass, "lock", "unlock", front_door, code="1234")
@@ -493,10 +493,9 @@ def _assert_rejected(err: HomeAssistantError, error: str) -> None:
 #   service only with its feature (the features follow the same traits);
 #   positions are 0..100 in the services' schemas; the template cover and
 #   valve carry out whatever arrives (optimistic).
-# - lock: "open not supported" is behind LockEntityFeature.OPEN, and "code
-#   required" behind Home Assistant's code_format check, which also matches
-#   a missing code against ".+". A code over 64 characters matches ".+" and
-#   the firmware refuses it.
+# - lock: "open not supported" is behind LockEntityFeature.OPEN; "code
+#   required" and a code over 64 characters behind Home Assistant's check
+#   against the announced code_format "^.{1,64}$" (a missing code too).
 # - climate: set_hvac_mode and the mode services check their lists, the
 #   temperature and humidity services their features and ranges, but
 #   set_temperature takes any HVAC mode along: the firmware refuses one it
@@ -518,9 +517,10 @@ async def test_firmware_refusals_reach_home_assistant(
     with pytest.raises(ServiceValidationError) as validation:
         await _call(hass, "lock", "lock", front_door)
     assert validation.value.translation_key == "add_default_code"
-    with pytest.raises(HomeAssistantError) as err:
+    # Nor does a code longer than the protocol's 64 characters reach the firmware.
+    with pytest.raises(ServiceValidationError) as validation:
         await _call(hass, "lock", "lock", front_door, code="1" * 65)
-    _assert_rejected(err.value, "invalid code: must be a string of 1 to 64 characters")
+    assert validation.value.translation_key == "add_default_code"
     assert hass.states.get(front_door).state == STATE_UNKNOWN
 
     heat_pump = _entity_id(hass, "climate", "heat_pump")
