@@ -36,16 +36,14 @@ class NatsServer:
     stop()/start() keep the port, so clients can reconnect to it.
     """
 
-    def __init__(self, workdir: Path, config: str = "") -> None:
+    def __init__(self, workdir: Path, config: str = "", *, jetstream: bool = True) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.monitor_port = free_port()
         self.config_file = workdir / "nats.conf"
+        store = f'jetstream {{ store_dir: "{workdir / "js"}" }}\n' if jetstream else ""
         self.config_file.write_text(
-            f'listen: "127.0.0.1:{self.port}"\n'
-            f'http: "127.0.0.1:{self.monitor_port}"\n'
-            f'jetstream {{ store_dir: "{workdir / "js"}" }}\n'
-            f"{config}\n"
+            f'listen: "127.0.0.1:{self.port}"\nhttp: "127.0.0.1:{self.monitor_port}"\n{store}{config}\n'
         )
         self.process: subprocess.Popen[bytes] | None = None
         self.scheme = "tls" if "tls {" in config or "tls:" in config else "nats"

@@ -40,6 +40,7 @@ from .protocol.models import Reply
 from .protocol.payloads import encode, parse_event, parse_heartbeat, parse_state
 from .protocol.platform import EntityInfo
 from .protocol.subjects import Subjects
+from .retention import RetentionResult, async_ensure_streams
 
 if TYPE_CHECKING:
     from .entity import NatsEntity
@@ -87,6 +88,7 @@ class NatsHub:
         self.discovery = Discovery(self)
         self.availability = AvailabilityTracker(hass, self._on_availability_change)
         self.platforms = PlatformLoader(hass, entry)
+        self.retention = RetentionResult(available=False, mismatches={})
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
         self._errors = ClientErrors(self)
@@ -138,6 +140,8 @@ class NatsHub:
         """
         assert self.client is not None
         subjects = self.subjects
+        # Before any device is asked to announce: the streams must capture the answers.
+        self.retention = await async_ensure_streams(self.client, subjects)
         for subject, handler in (
             (subjects.announce, self._on_announce),
             (subjects.announce_any, self._on_announce),

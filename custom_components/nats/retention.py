@@ -1,0 +1,147 @@
+"""JetStream retention: the streams that keep a home's announcements and last states.
+
+Devices publish on core NATS; the server keeps the last message of each
+announce, state and heartbeat subject in two streams per home, so a
+restarted Home Assistant can know every device before any speaks again
+(docs/integration.md, "Retained devices and states"). The integration
+creates them when missing and, when a stream of that name exists with a
+different configuration, explains the difference instead of changing a
+configuration the user may have chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+import re
+from typing import Any, Final
+
+from nats.aio.client import Client
+import nats.errors
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, StorageType, StreamConfig
+import nats.js.errors
+
+from .protocol.subjects import Subjects
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_REPLICAS: Final = 1
+_NO_JETSTREAM: Final = (
+    nats.errors.NoRespondersError,
+    nats.js.errors.ServiceUnavailableError,
+    nats.errors.TimeoutError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    """What ensuring the streams found: whether JetStream is there, and each mismatch."""
+
+    available: bool
+    mismatches: dict[str, list[str]]
+    """Stream name -> the differences from what the integration needs."""
+
+
+def stream_names(subjects: Subjects) -> tuple[str, str]:
+    """Return the names of a home's announcement stream and state stream.
+
+    Stream names cannot hold '.', so a prefix `flat.2` becomes `FLAT_2`.
+    """
+    home = re.sub(r"[^A-Za-z0-9_-]", "_", subjects.prefix).upper()
+    return f"NATS_HOME_{home}_DEVICES", f"NATS_HOME_{home}_STATES"
+
+
+def stream_configs(subjects: Subjects, replicas: int = DEFAULT_REPLICAS) -> list[StreamConfig]:
+    """Return the two streams a home needs: the last message per subject, on file."""
+    devices, states = stream_names(subjects)
+    common: dict[str, Any] = {
+        "max_msgs_per_subject": 1,
+        "storage": StorageType.FILE,
+        "num_replicas": replicas,
+        "discard": DiscardPolicy.OLD,
+        "allow_direct": True,  # read back with direct gets, by any server holding the stream
+    }
+    return [
+        StreamConfig(
+            name=devices,
+            description="NATS Home: the last announcement of every device",
+            subjects=[subjects.announce_any],
+            **common,
+        ),
+        StreamConfig(
+            name=states,
+            description="NATS Home: the last state of every entity and the last heartbeat of every device",
+            subjects=[subjects.state_any, subjects.status_any],
+            **common,
+        ),
+    ]
+
+
+def differences(wanted: StreamConfig, found: StreamConfig) -> list[str]:
+    """Return what of the integration's needs a found stream does not meet."""
+    problems = []
+    if sorted(found.subjects or []) != sorted(wanted.subjects or []):
+        problems.append(f"subjects {found.subjects} instead of {wanted.subjects}")
+    if found.max_msgs_per_subject != wanted.max_msgs_per_subject:
+        problems.append(f"max_msgs_per_subject {found.max_msgs_per_subject} instead of 1")
+    if found.storage != wanted.storage:
+        problems.append(f"{found.storage} storage instead of file")
+    if found.num_replicas != wanted.num_replicas:
+        problems.append(f"{found.num_replicas} replicas instead of {wanted.num_replicas}")
+    if not found.allow_direct:
+        problems.append("direct get not allowed")
+    return problems
+
+
+async def async_ensure_streams(
+    client: Client, subjects: Subjects, replicas: int = DEFAULT_REPLICAS
+) -> RetentionResult:
+    """Create the home's streams if missing; report how existing ones differ.
+
+    Without JetStream (server or account), the home works as without
+    retention; that is said once in the log.
+    """
+    js = client.jetstream(timeout=5)
+    mismatches: dict[str, list[str]] = {}
+    for wanted in stream_configs(subjects, replicas):
+        name = wanted.name or ""
+        try:
+            found = (await js.stream_info(name)).config
+        except nats.js.errors.NotFoundError:
+            await _async_create(js, wanted, mismatches)
+            continue
+        except _NO_JETSTREAM:
+            _LOGGER.info(
+                "JetStream is not enabled on the NATS server or for this account: devices and "
+                "their last states are not retained, so after a restart Home Assistant knows a "
+                "device again only once it announces itself"
+            )
+            return RetentionResult(available=False, mismatches={})
+        if problems := differences(wanted, found):
+            mismatches[name] = problems
+            _LOGGER.warning(
+                "JetStream stream %s exists with a configuration NATS Home does not change: %s. "
+                "Retention may be incomplete until it is fixed or deleted (it is then recreated)",
+                name,
+                "; ".join(problems),
+            )
+    return RetentionResult(available=True, mismatches=mismatches)
+
+
+async def _async_create(js: JetStreamContext, wanted: StreamConfig, mismatches: dict[str, list[str]]) -> None:
+    """Create a stream; a refusal (overlapping subjects, limits, permissions) is explained, not raised."""
+    name = wanted.name or ""
+    try:
+        await js.add_stream(wanted)
+    except nats.js.errors.APIError as err:
+        mismatches[name] = [f"cannot be created: {err.description}"]
+        _LOGGER.warning(
+            "JetStream refused to create stream %s for %s: %s (another stream capturing these "
+            "subjects, the account's limits or missing permissions); devices are not retained",
+            name,
+            ", ".join(wanted.subjects or []),
+            err.description,
+        )
+        return
+    _LOGGER.info("Created JetStream stream %s for %s", name, ", ".join(wanted.subjects or []))

@@ -1,0 +1,112 @@
+"""JetStream retention: the integration ensures a home's two streams, never overwriting a user's own."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import nats
+from nats.js.api import StorageType, StreamConfig
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+
+from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_SERVERS, DOMAIN
+from custom_components.nats.protocol.subjects import Subjects
+from custom_components.nats.retention import stream_names
+
+from ...conftest import DeviceFactory
+from ...nats_server import NatsServer
+from .conftest import wait_for
+
+DEVICES, STATES = stream_names(Subjects("home"))
+
+
+async def test_streams_are_created_and_capture_the_last_message(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, device_factory: DeviceFactory, nats_server: NatsServer
+) -> None:
+    """Set-up creates both streams; they keep one announcement per device and the last state per entity."""
+    assert setup_entry.runtime_data.hub.retention.available
+    device = await device_factory("plug", [{"platform": "switch", "id": "relay"}])
+    await device.set_state("relay", "ON")
+    await device.set_state("relay", "OFF")
+    await wait_for(
+        hass, lambda: (state := hass.states.get("switch.plug_relay")) is not None and state.state == "off"
+    )
+    client = await nats.connect(nats_server.url)
+    try:
+        js = client.jetstream()
+        devices = await js.stream_info(DEVICES)
+        assert devices.config.subjects == ["home.discovery.announce.*"]
+        assert (devices.config.max_msgs_per_subject, devices.config.storage) == (1, StorageType.FILE)
+        assert devices.config.num_replicas == 1
+        stored = await js.get_last_msg(STATES, "home.devices.plug.switch.relay.state")
+        assert stored.data == b'{"state":"OFF"}'
+        assert (await js.get_last_msg(DEVICES, "home.discovery.announce.plug")).data
+        assert (await js.stream_info(STATES)).state.messages == 2  # the last state and the last heartbeat
+    finally:
+        await client.close()
+
+
+async def test_a_users_different_stream_is_explained_not_changed(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A stream of that name with other settings is reported with its differences and left as it is."""
+    client = await nats.connect(nats_server.url)
+    try:
+        js = client.jetstream()
+        await js.add_stream(
+            StreamConfig(name=STATES, subjects=["home.devices.*.status"], storage=StorageType.MEMORY)
+        )
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        assert config_entry.state is ConfigEntryState.LOADED
+        problems = config_entry.runtime_data.hub.retention.mismatches[STATES]
+        assert any("subjects" in problem for problem in problems)
+        assert "memory storage instead of file" in problems
+        assert (
+            f"JetStream stream {STATES} exists with a configuration NATS Home does not change" in caplog.text
+        )
+        found = (await js.stream_info(STATES)).config
+        assert (found.subjects, found.storage) == (["home.devices.*.status"], StorageType.MEMORY)
+    finally:
+        await client.close()
+
+
+async def test_without_jetstream_the_home_works_and_says_so_once(
+    hass: HomeAssistant, tmp_path: Path, device_factory: DeviceFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server without JetStream: one log line, and devices work as before."""
+    caplog.set_level(logging.INFO, logger="custom_components.nats")
+    (tmp_path / "plain").mkdir()
+    server = NatsServer(tmp_path / "plain", jetstream=False)
+    server.start()
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN, data={CONF_SERVERS: [server.url], CONF_PREFIX: "home", CONF_AUTH_METHOD: "none"}
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        assert not entry.runtime_data.hub.retention.available
+        assert caplog.text.count("JetStream is not enabled on the NATS server") == 1
+        client = await nats.connect(server.url)
+        try:
+            await client.publish(
+                "home.discovery.announce.plug",
+                b'{"v":1,"id":"plug","name":"Plug","entities":[{"platform":"switch","id":"relay"}]}',
+            )
+            await client.publish("home.devices.plug.switch.relay.state", b'{"state":"ON"}')
+            await client.flush()
+            await wait_for(
+                hass, lambda: (s := hass.states.get("switch.plug_relay")) is not None and s.state == "on"
+            )
+        finally:
+            await client.close()
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        server.stop()
