@@ -7,6 +7,7 @@ from homeassistant.helpers import device_registry as dr
 
 from .const import DOMAIN
 from .hub import NatsHub
+from .retention import async_purge_device
 from .runtime import NatsConfigEntry, NatsRuntimeData
 
 
@@ -34,8 +35,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> boo
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: NatsConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a device; it comes back if it announces again."""
+    """Let the user delete a device and what the server keeps of it; it comes back if it announces again."""
+    hub = entry.runtime_data.hub
     for domain, device_id in device.identifiers:
         if domain == DOMAIN:
-            entry.runtime_data.hub.forget_device(device_id)
+            hub.forget_device(device_id)
+            if hub.retention.available and hub.client is not None and hub.connected:
+                await async_purge_device(hub.client, hub.subjects, device_id)
     return True

@@ -145,3 +145,30 @@ async def _async_create(js: JetStreamContext, wanted: StreamConfig, mismatches: 
         )
         return
     _LOGGER.info("Created JetStream stream %s for %s", name, ", ".join(wanted.subjects or []))
+
+
+async def async_purge_device(client: Client, subjects: Subjects, device_id: str) -> None:
+    """Purge everything a home's streams keep of one device, so a removed device stays removed.
+
+    Unlike a retained MQTT announcement, nothing brings it back on the next
+    start; the device returns only if it announces itself again.
+    """
+    js = client.jetstream(timeout=5)
+    devices, states = stream_names(subjects)
+    for stream, subject in (
+        (devices, subjects.announce_for(device_id)),
+        (states, f"{subjects.devices_prefix}{device_id}.>"),
+    ):
+        try:
+            await js.purge_stream(stream, subject=subject)
+        except nats.js.errors.NotFoundError:
+            continue  # the stream was deleted: nothing of the device is kept there
+        except (nats.errors.Error, nats.js.errors.Error) as err:
+            _LOGGER.warning(
+                "Device %s: could not purge %s from JetStream stream %s (%s); it may come back "
+                "on the next start until it is purged",
+                device_id,
+                subject,
+                stream,
+                err,
+            )

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 import nats
 from nats.js.api import StorageType, StreamConfig
+import nats.js.errors
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 
 from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_SERVERS, DOMAIN
 from custom_components.nats.protocol.subjects import Subjects
@@ -110,3 +115,61 @@ async def test_without_jetstream_the_home_works_and_says_so_once(
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         server.stop()
+
+
+async def test_removing_a_device_purges_what_the_server_keeps(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    nats_server: NatsServer,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """A device removed in the UI leaves nothing retained, so no restart brings it back; others stay."""
+    assert await async_setup_component(hass, "config", {})
+    attic = await device_factory("attic", [{"platform": "switch", "id": "fan"}])
+    await attic.set_state("fan", "ON")
+    cellar = await device_factory("cellar", [{"platform": "switch", "id": "pump"}])
+    await cellar.set_state("pump", "OFF")
+    await wait_for(
+        hass, lambda: (s := hass.states.get("switch.cellar_pump")) is not None and s.state == "off"
+    )
+    await wait_for(hass, lambda: (s := hass.states.get("switch.attic_fan")) is not None and s.state == "on")
+    await attic.stop()  # gone for good: it will not announce again
+    client = await nats.connect(nats_server.url)
+    js = client.jetstream()
+
+    async def goodbye_stored() -> bool:
+        return b'"online":false' in (await js.get_last_msg(STATES, "home.devices.attic.status")).data
+
+    # Its goodbye is stored before the removal, so the purge has everything to remove.
+    async with asyncio.timeout(5):
+        while True:
+            if await goodbye_stored():
+                break
+            await asyncio.sleep(0.02)
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "attic"), setup_entry.entry_id)
+    assert device is not None
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "device_id": device.id,
+            "config_entry_id": setup_entry.entry_id,
+        }
+    )
+    assert (await ws.receive_json())["success"]
+
+    try:
+        for stream, subject in (
+            (DEVICES, "home.discovery.announce.attic"),
+            (STATES, "home.devices.attic.switch.fan.state"),
+            (STATES, "home.devices.attic.status"),
+        ):
+            with pytest.raises(nats.js.errors.NotFoundError):
+                await js.get_last_msg(stream, subject)
+        assert (await js.get_last_msg(DEVICES, "home.discovery.announce.cellar")).data
+        assert (
+            await js.get_last_msg(STATES, "home.devices.cellar.switch.pump.state")
+        ).data == b'{"state":"OFF"}'
+    finally:
+        await client.close()
