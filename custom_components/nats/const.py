@@ -12,6 +12,7 @@ CONF_NKEY_SEED: Final = "nkey_seed"
 CONF_CREDENTIALS: Final = "credentials"
 CONF_TLS_CA: Final = "tls_ca"
 CONF_COMMAND_TIMEOUT: Final = "command_timeout"
+CONF_REPLICAS: Final = "replicas"
 
 AUTH_NONE: Final = "none"
 AUTH_USERPASS: Final = "userpass"
@@ -22,4 +23,5 @@ AUTH_METHODS: Final = (AUTH_NONE, AUTH_USERPASS, AUTH_TOKEN, AUTH_NKEY, AUTH_CRE
 
 DEFAULT_PREFIX: Final = "home"
 DEFAULT_COMMAND_TIMEOUT: Final = 2.0
+DEFAULT_REPLICAS: Final = 1
 AVAILABILITY_FACTOR: Final = 2.5

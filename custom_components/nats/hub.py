@@ -22,9 +22,11 @@ from .connection import ConnectionFailedError, async_open, build_tls_context, us
 from .const import (
     CONF_COMMAND_TIMEOUT,
     CONF_PREFIX,
+    CONF_REPLICAS,
     CONF_TLS_CA,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_PREFIX,
+    DEFAULT_REPLICAS,
     DOMAIN,
 )
 from .counters import MessageCounters
@@ -141,7 +143,9 @@ class NatsHub:
         assert self.client is not None
         subjects = self.subjects
         # Before any device is asked to announce: the streams must capture the answers.
-        self.retention = await async_ensure_streams(self.client, subjects)
+        replicas = int(self.entry.options.get(CONF_REPLICAS, DEFAULT_REPLICAS))
+        self.retention = await async_ensure_streams(self.client, subjects, replicas)
+        self.retention.async_update_issues(self.hass, self.entry)  # mismatches as repair issues
         for subject, handler in (
             (subjects.announce, self._on_announce),
             (subjects.announce_any, self._on_announce),
