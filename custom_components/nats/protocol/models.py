@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .config_settings import ConfigSetting
 from .platform import EntityInfo
 
 
@@ -21,6 +22,8 @@ class DeviceAnnouncement:
     hw_version: str | None = None
     mac: str | None = None
     suggested_area: str | None = None
+    config: tuple[ConfigSetting, ...] = ()
+    """Declared settings (added in 1.4), their values kept in the home's bucket."""
 
 
 @dataclass(frozen=True, slots=True)

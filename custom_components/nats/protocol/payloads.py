@@ -69,6 +69,7 @@ def parse_announcement(raw: bytes, subject_device: str) -> DeviceAnnouncement:
         name=data["name"],
         heartbeat_interval=data["heartbeat_interval"],
         entities=tuple(PLATFORMS[entity["platform"]].describe(entity) for entity in data["entities"]),
+        config=data["config"],
         **info,
     )
 

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import probatio as vol
 
+from .config_settings import CONFIG_SCHEMA
 from .platforms import PLATFORMS
 from .validators import INFO_TEXT, NAME, OPTIONAL_VERSION, TOKEN, integer, major_version, number
 
@@ -45,6 +46,7 @@ ANNOUNCEMENT_SCHEMA: Final = vol.Schema(
         vol.Optional("suggested_area"): vol.Any(None, INFO_TEXT),
         vol.Optional("heartbeat_interval", default=60): vol.All(integer, vol.Range(1, 3600)),
         vol.Required("entities"): vol.All([_entity], vol.Length(max=MAX_ENTITIES), _unique_entity_ids),
+        vol.Optional("config", default=list): CONFIG_SCHEMA,
     },
     extra=vol.REMOVE_EXTRA,
 )
