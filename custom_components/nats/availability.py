@@ -48,6 +48,19 @@ class AvailabilityTracker:
             self._arm(liveness, window)
 
     @callback
+    def restore(self, liveness: Liveness, interval: float, age: float, *, online: bool) -> None:
+        """Set a restored device's liveness from how long ago the server last stored a message of it.
+
+        Available at once while that is within its window and it did not say
+        it went offline; its timer then runs out what is left of the window.
+        """
+        liveness.window = interval * AVAILABILITY_FACTOR
+        liveness.last_seen = self._loop.time() - age
+        liveness.available = online and age < liveness.window
+        if liveness.available:
+            self._arm(liveness, liveness.window - age)
+
+    @callback
     def heard(self, liveness: Liveness) -> None:
         """Note that a device was heard (hot path: any message)."""
         liveness.last_seen = self._loop.time()

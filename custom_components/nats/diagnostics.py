@@ -42,10 +42,18 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
             "command_timeout": hub.command_timeout,
         },
         "messages": messages_for_diagnostics(hub),
+        "retention": {
+            "available": hub.retention.available,
+            "mismatches": hub.retention.mismatches,
+            "restored_at_start": asdict(hub.restored),
+        },
+        "last_discovery": _last_gather(hub),
         "devices": {
             device_id: {
                 "announcement": async_redact_data(asdict(device.announcement), TO_REDACT),
                 "available": hub.is_device_available(device_id),
+                # How long ago it was last heard; after a restart, measured from the server's timestamps.
+                "last_heard_seconds_ago": _seconds_ago(hass, device.liveness.last_seen),
                 "states": _states(device),
             }
             for device_id, device in sorted(hub.devices.items())
@@ -62,6 +70,18 @@ def messages_for_diagnostics(hub: NatsHub) -> dict[str, Any]:
         "states_evicted_before_announcement": hub.early_states.evicted,
         "client": dict(client.stats) if client is not None else None,
     }
+
+
+def _last_gather(hub: NatsHub) -> dict[str, Any] | None:
+    """Return which devices answered the last discovery request."""
+    gather = hub.presence.last_gather
+    if gather is None:
+        return None
+    return {"answered": sorted(gather.answered), "silent": sorted(set(hub.devices) - gather.answered)}
+
+
+def _seconds_ago(hass: HomeAssistant, loop_time: float) -> float | None:
+    return round(hass.loop.time() - loop_time, 1) if loop_time else None
 
 
 def _states(device: DeviceRuntime) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .availability import Liveness
 from .const import DOMAIN
-from .device_runtime import DeviceRuntime
+from .device_runtime import DeviceRuntime, EntityKey
 from .entity import entity_unique_id
 from .log_limiter import LogLimiter
 from .protocol.errors import ProtocolError
@@ -36,9 +36,55 @@ class Discovery:
     def __init__(self, hub: NatsHub) -> None:
         self._hub = hub
         self._log_limiter = LogLimiter(_LOGGER, hub.hass.loop.time)
+        self._restored: defaultdict[str, defaultdict[str, list[EntityInfo]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
 
     async def async_handle(self, subject: str, subject_device: str, raw: bytes) -> None:
         """Validate and apply one announcement; refuse bad ones with a warning."""
+        device = self._parse(subject, subject_device, raw)
+        if device is None:
+            return
+        runtime = self._hub.devices.get(device.id)
+        previous = runtime.announcement if runtime is not None else None
+        if runtime is None:
+            runtime = self._hub.devices[device.id] = DeviceRuntime(device, Liveness(device.id))
+        # An announcement is a sign of life.
+        self._hub.availability.track(runtime.liveness, device.heartbeat_interval)
+        if previous == device:
+            return
+        self._update_device_registry(device)
+        runtime.announcement = device
+        await self._async_apply_entities(runtime, previous)
+
+    def restore(
+        self, subject: str, subject_device: str, raw: bytes, states: dict[EntityKey, bytes]
+    ) -> DeviceRuntime | None:
+        """Create a device from its retained announcement and states, at set-up (restore.py).
+
+        Its entities are added when their platform is set up, which takes
+        them with take_restored; nothing is dispatched.
+        """
+        device = self._parse(subject, subject_device, raw)
+        if device is None:
+            return None
+        runtime = self._hub.devices[device.id] = DeviceRuntime(device, Liveness(device.id))
+        self._update_device_registry(device)
+        descriptions = {(e.platform, e.id): e for e in device.entities}
+        self._hub.set_descriptions(runtime, descriptions, states)
+        for (platform, _), description in descriptions.items():
+            self._restored[platform][device.id].append(description)
+        return runtime
+
+    def restored_platforms(self) -> set[str]:
+        """Return the platforms restored entities are waiting for."""
+        return set(self._restored)
+
+    def take_restored(self, platform: str) -> dict[str, list[EntityInfo]]:
+        """Return and forget a platform's restored entities by device, for its set-up to add."""
+        return self._restored.pop(platform, {})
+
+    def _parse(self, subject: str, subject_device: str, raw: bytes) -> DeviceAnnouncement | None:
         try:
             device = parse_announcement(raw, subject_device)
         except ProtocolError as err:
@@ -53,19 +99,9 @@ class Discovery:
             )
             if subject_device and "unsupported protocol version" in str(err):
                 self._report_unsupported_version(subject_device, str(err))
-            return
-        runtime = self._hub.devices.get(device.id)
-        previous = runtime.announcement if runtime is not None else None
-        if runtime is None:
-            runtime = self._hub.devices[device.id] = DeviceRuntime(device, Liveness(device.id))
-        # An announcement is a sign of life.
-        self._hub.availability.track(runtime.liveness, device.heartbeat_interval)
-        if previous == device:
-            return
+            return None
         ir.async_delete_issue(self._hub.hass, DOMAIN, unsupported_version_issue_id(device.id))
-        self._update_device_registry(device)
-        runtime.announcement = device
-        await self._async_apply_entities(runtime, previous)
+        return device
 
     def _update_device_registry(self, device: DeviceAnnouncement) -> None:
         registry = dr.async_get(self._hub.hass)

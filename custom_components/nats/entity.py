@@ -162,3 +162,6 @@ def async_setup_platform_entities[I: EntityInfo](
         add_entities(factory(hub, device_id, description) for description in descriptions)
 
     entry.async_on_unload(async_dispatcher_connect(hub.hass, hub.signal_new_entities(platform), _add))
+    # Entities restored from JetStream at set-up are added with the platform.
+    for device_id, descriptions in hub.discovery.take_restored(platform).items():
+        _add(device_id, cast("list[I]", descriptions))

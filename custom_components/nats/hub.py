@@ -35,13 +35,14 @@ from .discovery import Discovery
 from .early_states import EarlyStates
 from .log_limiter import LogLimiter
 from .platform_loader import PlatformLoader
-from .protocol import PROTOCOL_VERSION
+from .presence import Presence
 from .protocol.errors import ProtocolError
 from .protocol.expiry import ControllerClock
 from .protocol.models import Reply
-from .protocol.payloads import encode, parse_event, parse_heartbeat, parse_state
+from .protocol.payloads import parse_event, parse_heartbeat, parse_state
 from .protocol.platform import EntityInfo
 from .protocol.subjects import Subjects
+from .restore import RestoreSummary, async_restore
 from .retention import RetentionResult, async_ensure_streams
 
 if TYPE_CHECKING:
@@ -88,9 +89,11 @@ class NatsHub:
         self.devices: dict[str, DeviceRuntime] = {}
         """Every announced device, by id: all the hub knows about each."""
         self.discovery = Discovery(self)
+        self.presence = Presence(self)
         self.availability = AvailabilityTracker(hass, self._on_availability_change)
         self.platforms = PlatformLoader(hass, entry)
         self.retention = RetentionResult(available=False, mismatches={})
+        self.restored = RestoreSummary()
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
         self._errors = ClientErrors(self)
@@ -146,6 +149,8 @@ class NatsHub:
         replicas = int(self.entry.options.get(CONF_REPLICAS, DEFAULT_REPLICAS))
         self.retention = await async_ensure_streams(self.client, subjects, replicas)
         self.retention.async_update_issues(self.hass, self.entry)  # mismatches as repair issues
+        if self.retention.available:  # every retained device and state, before any device speaks
+            self.restored = await async_restore(self)
         for subject, handler in (
             (subjects.announce, self._on_announce),
             (subjects.announce_any, self._on_announce),
@@ -162,7 +167,7 @@ class NatsHub:
         self.entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
-        await self._async_say_online()
+        await self.presence.async_say_online()
 
     async def async_stop(self) -> None:
         """Say goodbye, close the connection and cancel timers."""
@@ -173,27 +178,11 @@ class NatsHub:
         if client is None or client.is_closed:
             return
         with contextlib.suppress(nats.errors.Error, TimeoutError, OSError):
-            if client.is_connected:
-                await client.publish(
-                    self.subjects.ha_status,
-                    encode({"v": PROTOCOL_VERSION, "status": "offline", **self.clock.stamp()}),
-                )
-                await client.flush(timeout=1)
+            await self.presence.async_say_offline(client)
         await client.close()
 
     async def _async_on_hass_stop(self, _event: Event) -> None:
         await self.async_stop()
-
-    async def _async_say_online(self) -> None:
-        assert self.client is not None
-        # Stamped with the controller clock: devices date later commands by it.
-        await self.client.publish(
-            self.subjects.ha_status,
-            encode({"v": PROTOCOL_VERSION, "status": "online", **self.clock.stamp()}),
-        )
-        await self.client.publish(
-            self.subjects.discovery_request, encode({"v": PROTOCOL_VERSION, **self.clock.stamp()})
-        )
 
     # Entities and their state
 
@@ -228,15 +217,21 @@ class NatsHub:
         if (device := self.devices.get(device_id)) is not None:
             device.states[key] = value
 
-    def set_descriptions(self, device: DeviceRuntime, descriptions: dict[EntityKey, EntityInfo]) -> None:
+    def set_descriptions(
+        self,
+        device: DeviceRuntime,
+        descriptions: dict[EntityKey, EntityInfo],
+        retained: dict[EntityKey, bytes] | None = None,
+    ) -> None:
         """Replace the entities a device announced, dropping states of removed ones.
 
-        States that arrived before the announcement are applied now, before
-        the entities are added, so they start with them.
+        Retained states (restore.py) and states that arrived before the
+        announcement are applied now, before the entities are added, so they
+        start with them; a live one wins over a retained one.
         """
         device.descriptions = descriptions
         device.states = {k: v for k, v in device.states.items() if k in descriptions}
-        for key, raw in self.early_states.take(device.id).items():
+        for key, raw in {**(retained or {}), **self.early_states.take(device.id)}.items():
             if (description := descriptions.get(key)) is not None:
                 subject = self.subjects.entity(device.id, key[0], key[1], "state")
                 self._store_raw_state(subject, device, key, description, raw)
@@ -400,4 +395,4 @@ class NatsHub:
         _LOGGER.info("Reconnected to the NATS server at %s", url.hostname if url else "?")
         self._write_all()
         with contextlib.suppress(nats.errors.Error):
-            await self._async_say_online()
+            await self.presence.async_say_online()

@@ -54,6 +54,13 @@ class PlatformLoader:
                     return
                 self.loaded |= needed
 
+    async def async_set_up_now(self, names: Iterable[str]) -> None:
+        """Set up platforms from within the entry's own set-up (restored entities), without waiting for it."""
+        async with self._lock:
+            if needed := {Platform(name) for name in names} - self.loaded:
+                await self._hass.config_entries.async_forward_entry_setups(self._entry, needed)
+                self.loaded |= needed
+
     async def async_unload(self) -> bool:
         """Unload every platform that was set up."""
         async with self._lock:

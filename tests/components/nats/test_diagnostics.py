@@ -63,7 +63,17 @@ async def test_diagnostics(
     assert messages["states_applied"] >= 2
     assert messages["states_invalid"] == 0
     assert messages["client"]["in_msgs"] >= messages["states_applied"]
-    assert diagnostics == snapshot(exclude=props("servers", "server_version", "messages"))
+    assert 0 <= diagnostics["devices"]["lab"]["last_heard_seconds_ago"] < 5
+    assert diagnostics["retention"]["available"]
+    volatile = (
+        "servers",
+        "server_version",
+        "messages",
+        "last_heard_seconds_ago",
+        "seconds",
+        "last_discovery",
+    )
+    assert diagnostics == snapshot(exclude=props(*volatile))
 
 
 async def test_diagnostics_count_invalid_states(
