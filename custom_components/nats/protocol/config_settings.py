@@ -8,7 +8,7 @@ setting), written by the controller and read by the device over core NATS
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 import json
 import re
@@ -167,7 +167,7 @@ CONFIG_SCHEMA: Final[Validator] = vol.All([_setting], vol.Length(max=MAX_SETTING
 """The announcement's `config` field, validated into typed settings."""
 
 
-def describe_settings(declared: list[Mapping[str, Any]]) -> tuple[ConfigSetting, ...]:
+def describe_settings(declared: Sequence[Mapping[str, Any]]) -> tuple[ConfigSetting, ...]:
     """Validate a device's `config` declaration as a controller will; raise ProtocolError."""
     settings: tuple[ConfigSetting, ...] = validate(CONFIG_SCHEMA, [dict(item) for item in declared])
     return settings

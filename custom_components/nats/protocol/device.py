@@ -1,8 +1,9 @@
-"""The device side of the protocol on nats-py: announce, heartbeat, state, commands.
+"""The device side of the protocol on nats-py: announce, heartbeat, state, commands, settings.
 
 Used by the device simulator, the demo and the tests' test device. A device
 applies commands itself (a switch switches, a number checks its range, ...)
-unless a command handler is given that decides otherwise.
+unless a command handler is given that decides otherwise. Declared settings
+are read from the home's configuration bucket and followed live.
 """
 
 from __future__ import annotations
@@ -18,8 +19,21 @@ from typing import Any, Final
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+import nats.errors
 
 from . import PROTOCOL_VERSION
+from .config_settings import (
+    DIRECT_GET_TIMEOUT,
+    HEARTBEAT_INTERVAL,
+    NAME,
+    ConfigValue,
+    bucket_name,
+    decode_value,
+    describe_settings,
+    device_subjects,
+    direct_get_subject,
+    is_deleted,
+)
 from .errors import CommandRejectedError, ProtocolError
 from .expiry import EXPIRED_ERROR, CommandExpiry, without_stamp
 from .payloads import decode_json, describe_entity, encode, parse_command
@@ -30,11 +44,17 @@ from .subjects import Subjects
 _LOGGER = logging.getLogger(__name__)
 MAX_ERROR: Final = 255
 
-__all__ = ["CommandHandler", "CommandRejectedError", "Device"]
+RECONNECT_POLL: Final = 1.0
+"""Seconds between looks at the client's reconnect count: settings are read again after one."""
+
+__all__ = ["CommandHandler", "CommandRejectedError", "ConfigHandler", "Device"]
 
 
 type CommandHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 """Takes (entity id, command); returns the new state, or None to apply it as usual."""
+
+type ConfigHandler = Callable[[str, ConfigValue], Awaitable[None]]
+"""Takes (setting id, value) whenever a device-defined setting gets a new value."""
 
 
 class Device:
@@ -51,6 +71,8 @@ class Device:
         heartbeat_interval: int = 30,
         announce_jitter: float = 1.0,
         command_handler: CommandHandler | None = None,
+        config: list[dict[str, Any]] | None = None,
+        on_config: ConfigHandler | None = None,
         **info: Any,
     ) -> None:
         self.nc = nc
@@ -76,6 +98,20 @@ class Device:
         self._announce_pending = False
         self._announce_replies: list[str] = []
         self.subjects.announce_for(device_id)  # validates the id early
+        self._declared = _declared_config(config or [], name, heartbeat_interval)
+        self.settings = {setting.id: setting for setting in describe_settings(self._declared)}
+        self.on_config = on_config
+        self.config_values: dict[str, ConfigValue] = {
+            setting.id: setting.default_value for setting in self.settings.values()
+        }
+        """The value each declared setting has now: the stored one, or its default."""
+        if HEARTBEAT_INTERVAL in self.config_values:
+            self.heartbeat_interval = int(self.config_values[HEARTBEAT_INTERVAL])
+        if NAME in self.config_values:
+            self.name = str(self.config_values[NAME])
+        self.config_bucket = bucket_name(prefix)
+        self._config_live: set[str] = set()
+        self._heartbeat_task: asyncio.Task[None] | None = None
 
     def announcement(self) -> dict[str, Any]:
         """Return the announcement payload."""
@@ -86,6 +122,7 @@ class Device:
             **self.info,
             "heartbeat_interval": self.heartbeat_interval,
             "entities": list(self.entities.values()),
+            **({"config": self._declared} if self._declared else {}),
         }
 
     async def start(self) -> None:
@@ -97,15 +134,25 @@ class Device:
             await self.nc.subscribe(self.subjects.discovery_request, cb=self._on_discovery),
             await self.nc.subscribe(self.subjects.ha_status, cb=self._on_ha_status),
         ]
+        if self.settings:
+            # Subscribed before reading, so no change made meanwhile is missed.
+            self._subscriptions.append(
+                await self.nc.subscribe(
+                    device_subjects(self.config_bucket, self.id), cb=self._on_config_change
+                )
+            )
+            await self.read_config()
+            self._spawn(self._reread_config_after_reconnects())
         await self.announce()
         await self.heartbeat()
-        self._spawn(self._heartbeat_loop())
+        self._heartbeat_task = self._spawn(self._heartbeat_loop())
 
     async def stop(self, *, clean: bool = True) -> None:
         """Stop; a clean stop tells listeners the device went offline."""
         # From here on nothing spawns: a message handled during the awaits below
         # would otherwise start a task that outlives the device.
         self._running = False
+        self._heartbeat_task = None
         for task in self._tasks:
             task.cancel()
         for task in list(self._tasks):
@@ -176,13 +223,94 @@ class Device:
             if self.nc.is_connected:
                 await self.heartbeat()
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    # Settings (docs/protocol.md, Device configuration)
+
+    async def read_config(self) -> None:
+        """Read every declared setting's stored value (direct gets), keeping defaults where none is.
+
+        Done at start and after every reconnection. A value that arrives live
+        while its get is under way is newer than the get's answer, which is
+        then dropped.
+        """
+        self._config_live.clear()
+        found = await asyncio.gather(*(self._stored_value(setting_id) for setting_id in self.settings))
+        for setting_id, stored in zip(self.settings, found, strict=True):
+            if stored is not None and setting_id not in self._config_live:
+                await self._apply_setting(setting_id, stored or None)
+
+    async def _stored_value(self, setting_id: str) -> bytes | None:
+        """Return the stored value, b"" for a deleted one, or None when there is none (or no JetStream)."""
+        subject = direct_get_subject(self.config_bucket, self.id, setting_id)
+        try:
+            msg = await self.nc.request(subject, b"", timeout=DIRECT_GET_TIMEOUT)
+        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            return None
+        if msg.headers and msg.headers.get("Status"):  # 404 no message, 408, ...
+            return None
+        return b"" if is_deleted(msg.headers) else msg.data
+
+    async def _on_config_change(self, msg: Msg) -> None:
+        setting_id = msg.subject.rpartition(".")[2]
+        if setting_id not in self.settings:
+            return
+        self._config_live.add(setting_id)
+        await self._apply_setting(setting_id, None if is_deleted(msg.headers) else msg.data)
+
+    async def _apply_setting(self, setting_id: str, raw: bytes | None) -> None:
+        """Apply a stored value (None: deleted, back to the default); a bad one is logged and ignored."""
+        setting = self.settings[setting_id]
+        if raw is None:
+            value = setting.default_value
+        else:
+            try:
+                value = decode_value(setting, raw)
+            except ProtocolError as err:
+                _LOGGER.warning(
+                    "Device %s: ignoring the stored value %r of setting %s: %s; it stays %r",
+                    self.id,
+                    raw[:100],
+                    setting_id,
+                    err,
+                    self.config_values[setting_id],
+                )
+                return
+        if value == self.config_values[setting_id]:
+            return
+        self.config_values[setting_id] = value
+        if setting_id == HEARTBEAT_INTERVAL:
+            await self._change_heartbeat_interval(int(value))
+        elif setting_id == NAME:
+            self.name = str(value)
+            if self._heartbeat_task is not None:  # announced already: tell everyone the new name
+                await self.announce()
+        elif self.on_config is not None:
+            await self.on_config(setting_id, value)
+
+    async def _change_heartbeat_interval(self, seconds: int) -> None:
+        self.heartbeat_interval = seconds
+        if self._heartbeat_task is None:  # not started yet: the first heartbeat carries it
+            return
+        # From the next heartbeat on, and one at once saying so.
+        self._heartbeat_task.cancel()
+        await self.heartbeat()
+        self._heartbeat_task = self._spawn(self._heartbeat_loop())
+
+    async def _reread_config_after_reconnects(self) -> None:
+        seen = self.nc.stats["reconnects"]
+        while True:
+            await asyncio.sleep(RECONNECT_POLL)
+            if self.nc.stats["reconnects"] != seen and self.nc.is_connected:
+                seen = self.nc.stats["reconnects"]
+                await self.read_config()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
         if not self._running:
             coro.close()
-            return
+            return None
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     def _schedule_announce(self, reply: str | None) -> None:
         """Re-announce after a random delay; requests arriving meanwhile share it.
@@ -278,6 +406,18 @@ class Device:
                 raise CommandRejectedError(msg) from None
             self._infos[entity_id] = (dict(entity), info)
         return info
+
+
+def _declared_config(
+    config: list[dict[str, Any]], name: str, heartbeat_interval: int
+) -> list[dict[str, Any]]:
+    """Return the `config` to announce; reserved settings default to the device's own name and interval."""
+    own: dict[str, Any] = {NAME: name, HEARTBEAT_INTERVAL: heartbeat_interval}
+    declared = [dict(setting) for setting in config]
+    for setting in declared:
+        if setting.get("id") in own:
+            setting.setdefault("default", own[setting["id"]])
+    return declared
 
 
 def _describe(entities: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any], EntityInfo]]:
