@@ -36,12 +36,17 @@ CONF_RECONNECT_INTERVAL = "reconnect_interval"
 CONF_RECONNECT_MAX_INTERVAL = "reconnect_max_interval"
 CONF_SUBJECT = "subject"
 CONF_MAX_PAYLOAD_SIZE = "max_payload_size"
+CONF_CONFIG_STORE = "config_store"
 
 DEFAULT_PORT = 4222
 # The longest prefix whose command subjects still fit the 255 characters the
 # firmware allows (MAX_PREFIX_LEN in nats_protocol.h, with a 64-character
 # device id, platform word and entity id).
 MAX_PREFIX_LEN = 64
+# The reserved `name` setting of the configuration store takes at most this
+# many characters (NAME_SETTING_MAX_CHARS in nats_config.h); its default is
+# the friendly name.
+MAX_NAME_SETTING_LEN = 64
 
 nats_ns = cg.esphome_ns.namespace("nats")
 NatsClient = nats_ns.class_("NatsClient", cg.Component)
@@ -171,6 +176,25 @@ def _servers(config):
     return config
 
 
+def _config_store(config):
+    """Turn config_store on with discovery: its settings are declared in the announcement."""
+    if CONF_CONFIG_STORE not in config:
+        config[CONF_CONFIG_STORE] = config[CONF_DISCOVERY]
+    elif config[CONF_CONFIG_STORE] and not config[CONF_DISCOVERY]:
+        raise cv.Invalid(
+            "config_store needs discovery: the settings are declared in the announcement",
+            path=[CONF_CONFIG_STORE],
+        )
+    name = CORE.friendly_name or CORE.name
+    if config[CONF_CONFIG_STORE] and len(name) > MAX_NAME_SETTING_LEN:
+        raise cv.Invalid(
+            f"the friendly name is {len(name)} characters long; the configuration store's name setting "
+            f"takes at most {MAX_NAME_SETTING_LEN}: shorten it or set config_store: false",
+            path=[CONF_CONFIG_STORE],
+        )
+    return config
+
+
 def _backoff(config):
     if config[CONF_RECONNECT_MAX_INTERVAL] < config[CONF_RECONNECT_INTERVAL]:
         raise cv.Invalid(
@@ -206,6 +230,8 @@ CONFIG_SCHEMA = cv.All(
             ),
             cv.Optional(CONF_RECONNECT_MAX_INTERVAL, default="30s"): cv.positive_time_period_milliseconds,
             cv.Optional(CONF_DISCOVERY, default=True): cv.boolean,
+            # Default: the same as discovery.
+            cv.Optional(CONF_CONFIG_STORE): cv.boolean,
             # Incoming traffic is small (commands, discovery requests); the
             # announcement is streamed, so neither buffer bounds its size.
             cv.SplitDefault(CONF_RX_BUFFER_SIZE, esp8266=1024, esp32=2048, host=4096): cv.int_range(
@@ -230,6 +256,7 @@ CONFIG_SCHEMA = cv.All(
     _servers,
     _default_device_id,
     _backoff,
+    _config_store,
     cv.require_esphome_version(2026, 10, 0),
     socket.consume_sockets(1, "nats"),
 )
@@ -259,6 +286,8 @@ async def to_code(config):
     cg.add(var.set_keepalive(config[CONF_KEEPALIVE]))
     cg.add(var.set_reconnect_interval(config[CONF_RECONNECT_INTERVAL], config[CONF_RECONNECT_MAX_INTERVAL]))
     cg.add(var.set_discovery(config[CONF_DISCOVERY]))
+    if config[CONF_CONFIG_STORE]:
+        cg.add_define("USE_NATS_CONFIG_STORE")
     # SplitDefault names the tested targets; others get the ESP32 sizes.
     cg.add(var.set_buffer_sizes(config.get(CONF_RX_BUFFER_SIZE, 2048), config.get(CONF_TX_BUFFER_SIZE, 2048)))
 

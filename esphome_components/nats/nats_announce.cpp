@@ -24,7 +24,11 @@ void NatsClient::write_announcement_part_(size_t part, JsonWriter &w) const {
   w.key("id");
   w.value(this->device_id_);
   w.key("name");
+#ifdef USE_NATS_CONFIG_STORE
+  w.value(this->announced_name_);
+#else
   w.value(this->device_name_);
+#endif
   w.key("manufacturer");
   w.value("ESPHome");
 #ifdef ESPHOME_PROJECT_NAME
@@ -47,7 +51,13 @@ void NatsClient::write_announcement_part_(size_t part, JsonWriter &w) const {
     w.value(area);
   }
   w.key("heartbeat_interval");
+#ifdef USE_NATS_CONFIG_STORE
+  w.value(this->announced_interval_s_);
+  w.key("config");
+  this->write_config_declarations_(w);
+#else
   w.value(this->heartbeat_interval_ms_ / 1000);
+#endif
   w.key("entities");
   w.begin_array();
 }

@@ -31,6 +31,12 @@ void NatsClient::setup() {
   this->tx_buf_.reset(new char[this->tx_cap_]);                      // NOLINT
   this->parser_.set_buffer(this->rx_buf_.get(), this->rx_size_ + RX_LINE_RESERVE);
   this->entities_.collect();
+#ifdef USE_NATS_CONFIG_STORE
+  this->default_heartbeat_ms_ = this->heartbeat_interval_ms_;
+  std::snprintf(this->name_, sizeof(this->name_), "%s", this->device_name_);
+  this->inbox_nonce_ = random_uint32();
+  this->snapshot_announced_();
+#endif
   // Fixed subjects: without them the device could only publish on wrong ones.
   if (this->subject_(this->announce_subject_, "%s.discovery.announce.%s", this->device_id_) == 0 ||
       this->subject_(this->status_subject_, "%s.devices.%s.status", this->device_id_) == 0) {
@@ -63,6 +69,11 @@ void NatsClient::dump_config() {
     ESP_LOGCONFIG(TAG, "  Token: " LOG_SECRET("'%s'"), this->token_);
   for (auto *trigger : this->triggers_)
     ESP_LOGCONFIG(TAG, "  on_message: %s", trigger->get_subject());
+#ifdef USE_NATS_CONFIG_STORE
+  char bucket[MAX_BUCKET_LEN + 1];
+  config_bucket_name(this->prefix_, bucket, sizeof(bucket));
+  ESP_LOGCONFIG(TAG, "  Configuration store: bucket %s (heartbeat_interval, name)", bucket);
+#endif
 }
 
 size_t NatsClient::subject_(char *buf, const char *fmt, const char *a, const char *b, const char *c) {
@@ -103,6 +114,9 @@ void NatsClient::loop() {
   this->timers_();
   if (this->state_ == State::CONNECTED) {
     this->subscribe_();
+#ifdef USE_NATS_CONFIG_STORE
+    this->config_loop_();
+#endif
     this->announce_when_due_();
     this->publish_states_();
 #ifdef USE_EVENT

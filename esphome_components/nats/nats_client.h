@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#ifdef USE_NATS_CONFIG_STORE
+#include "nats_config.h"
+#endif
 #include "nats_entities.h"
 #include "nats_expiry.h"
 #include "nats_json.h"
@@ -114,6 +117,9 @@ class NatsClient : public Component, public NatsParserListener {
   static constexpr uint32_t SID_COMMANDS = 1;
   static constexpr uint32_t SID_DISCOVERY = 2;
   static constexpr uint32_t SID_HA_STATUS = 3;
+  /// The configuration store: direct get replies, and changes of this device's keys.
+  static constexpr uint32_t SID_CONFIG_REPLIES = 4;
+  static constexpr uint32_t SID_CONFIG_CHANGES = 5;
   static constexpr uint32_t SID_TRIGGERS = 10;
   /// Room for "PUB <subject> <reply> <size>\r\n" ahead of a payload.
   static constexpr size_t PUB_HEADER_MAX = 4 + MAX_SUBJECT_LEN + 1 + 12 + 2;
@@ -163,7 +169,14 @@ class NatsClient : public Component, public NatsParserListener {
   /// on the next loop; the announcement waits until every one is queued.
   void subscribe_();
   bool subscribed_() const { return this->subs_queued_ == this->subs_total_(); }
-  size_t subs_total_() const { return 1 + (this->discovery_ ? 2 : 0) + this->triggers_.size(); }
+  size_t subs_total_() const { return 1 + (this->discovery_ ? 2 : 0) + CONFIG_SUBS + this->triggers_.size(); }
+  /// The subject and sid of subscription i, in the order subscribe_() queues them.
+  void subscription_(size_t i, char *subject, uint32_t &sid);
+#ifdef USE_NATS_CONFIG_STORE
+  static constexpr size_t CONFIG_SUBS = 2;
+#else
+  static constexpr size_t CONFIG_SUBS = 0;
+#endif
 
   // nats_send.cpp: the send buffer and the announcement stream.
   void flush_();
@@ -209,6 +222,28 @@ class NatsClient : public Component, public NatsParserListener {
   void announce_when_due_();
   /// Dates the controller clock from a stamped ha.status or discovery request.
   void observe_clock_(const NatsMessage &msg);
+  /// Announce as soon as the current announcement (if any) is out: what it says changed.
+  void announce_now_();
+
+#ifdef USE_NATS_CONFIG_STORE
+  // nats_config_store.cpp: the device's settings in the home's bucket.
+  enum Setting : uint8_t { SETTING_HEARTBEAT_INTERVAL, SETTING_NAME, SETTING_COUNT };
+  SettingSpec setting_spec_(size_t i) const;
+  /// "$KV.<bucket>.<device>." into buf (MAX_SUBJECT_LEN + 1); its length, 0 if it does not fit.
+  size_t config_key_prefix_(char *buf) const;
+  /// "_INBOX.<device>.<random>" into buf (MAX_SUBJECT_LEN + 1): where direct gets are answered.
+  size_t config_inbox_(char *buf) const;
+  void config_connected_();
+  /// Sends the direct gets that are due and gives up on those unanswered.
+  void config_loop_();
+  void on_config_reply_(const NatsMessage &msg);
+  void on_config_change_(const NatsMessage &msg);
+  void apply_setting_(size_t i, PendingGets::Outcome outcome, const char *payload, size_t len);
+  void write_config_declarations_(JsonWriter &w) const;
+  /// What the next announcement says (name, heartbeat interval): these change
+  /// only between announcements, since one is re-rendered while it streams.
+  void snapshot_announced_();
+#endif
 
   std::vector<Server> servers_;
   std::vector<NatsMessageTrigger *> triggers_;
@@ -260,6 +295,18 @@ class NatsClient : public Component, public NatsParserListener {
   char announce_subject_[MAX_SUBJECT_LEN + 1]{};
   char status_subject_[MAX_SUBJECT_LEN + 1]{};
   char announce_reply_[MAX_SUBJECT_LEN + 1]{};
+
+#ifdef USE_NATS_CONFIG_STORE
+  PendingGets config_gets_{SETTING_COUNT};
+  /// Makes this boot's reply inbox its own.
+  uint32_t inbox_nonce_{0};
+  /// The defaults: the YAML's heartbeat interval and friendly name.
+  uint32_t default_heartbeat_ms_{60000};
+  /// The name in use, and the one the announcement being sent carries.
+  char name_[NAME_SETTING_BUF]{};
+  char announced_name_[NAME_SETTING_BUF]{};
+  uint32_t announced_interval_s_{60};
+#endif
 };
 
 /// on_message: fires with the subject and payload of each message on its subject.

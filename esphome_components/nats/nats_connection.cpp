@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
 #include "nats_backoff.h"
 
@@ -221,6 +222,9 @@ void NatsClient::on_connected_() {
   this->announce_reply_pending_ = false;
   this->heartbeat_(true);
   this->last_heartbeat_ms_ = millis();
+#ifdef USE_NATS_CONFIG_STORE
+  this->config_connected_();
+#endif
   if (!this->discovery_)
     this->entities_.mark_all_dirty();
 #ifdef USE_EVENT
@@ -230,22 +234,45 @@ void NatsClient::on_connected_() {
 #endif
 }
 
+void NatsClient::subscription_(size_t i, char *subject, uint32_t &sid) {
+  if (i == 0) {
+    sid = SID_COMMANDS;
+    this->subject_(subject, "%s.devices.%s.*.*.command", this->device_id_);
+    return;
+  }
+  i--;
+  if (this->discovery_) {
+    if (i < 2) {
+      sid = i == 0 ? SID_DISCOVERY : SID_HA_STATUS;
+      this->subject_(subject, i == 0 ? "%s.discovery.request" : "%s.ha.status");
+      return;
+    }
+    i -= 2;
+  }
+#ifdef USE_NATS_CONFIG_STORE
+  // Changes first: the direct gets go out after both SUBs, so no change
+  // made meanwhile is missed.
+  if (i < CONFIG_SUBS) {
+    sid = i == 0 ? SID_CONFIG_CHANGES : SID_CONFIG_REPLIES;
+    const size_t n = i == 0 ? this->config_key_prefix_(subject) : this->config_inbox_(subject);
+    if (n == 0 || n + (i == 0 ? 1 : 2) > MAX_SUBJECT_LEN) {
+      subject[0] = '\0';
+      return;
+    }
+    std::memcpy(subject + n, i == 0 ? "*" : ".*", i == 0 ? 2 : 3);
+    return;
+  }
+  i -= CONFIG_SUBS;
+#endif
+  sid = static_cast<uint32_t>(SID_TRIGGERS + i);
+  std::snprintf(subject, MAX_SUBJECT_LEN + 1, "%s", this->triggers_[i]->get_subject());
+}
+
 void NatsClient::subscribe_() {
   while (this->subs_queued_ < this->subs_total_()) {
-    const size_t i = this->subs_queued_;
     char subject[MAX_SUBJECT_LEN + 1];
     uint32_t sid;
-    if (i == 0) {
-      sid = SID_COMMANDS;
-      this->subject_(subject, "%s.devices.%s.*.*.command", this->device_id_);
-    } else if (this->discovery_ && i <= 2) {
-      sid = i == 1 ? SID_DISCOVERY : SID_HA_STATUS;
-      this->subject_(subject, i == 1 ? "%s.discovery.request" : "%s.ha.status");
-    } else {
-      const size_t t = i - (this->discovery_ ? 3 : 1);
-      sid = static_cast<uint32_t>(SID_TRIGGERS + t);
-      std::snprintf(subject, sizeof(subject), "%s", this->triggers_[t]->get_subject());
-    }
+    this->subscription_(this->subs_queued_, subject, sid);
     char line[MAX_SUBJECT_LEN + 32];
     const int n = std::snprintf(line, sizeof(line), "SUB %s %" PRIu32 "\r\n", subject, sid);
     if (subject[0] == '\0' || n <= 0 || static_cast<size_t>(n) >= sizeof(line) ||

@@ -108,6 +108,14 @@ void NatsClient::announce_when_due_() {
       !(this->announce_pending_ || this->announce_reply_pending_) ||
       static_cast<int32_t>(millis() - this->announce_at_ms_) < 0)
     return;
+#ifdef USE_NATS_CONFIG_STORE
+  // The first announcement of a connection carries the stored name and
+  // interval (at most CONFIG_GET_TIMEOUT_MS late), not the YAML's followed
+  // by a rename.
+  if (this->config_gets_.settling())
+    return;
+  this->snapshot_announced_();
+#endif
   // The reply goes first: the requester is waiting for it.
   if (this->announce_reply_pending_) {
     if (this->start_announcement_(this->announce_reply_, false))
@@ -133,6 +141,14 @@ void NatsClient::on_msg(const NatsMessage &msg) {
       }
       this->schedule_announce_();
       return;
+#ifdef USE_NATS_CONFIG_STORE
+    case SID_CONFIG_REPLIES:
+      this->on_config_reply_(msg);
+      return;
+    case SID_CONFIG_CHANGES:
+      this->on_config_change_(msg);
+      return;
+#endif
     case SID_HA_STATUS: {
       JsonValue root;
       if (!json_parse_object(msg.payload, msg.payload_len, root)) {
@@ -168,6 +184,11 @@ void NatsClient::schedule_announce_() {
     this->announce_pending_ = true;
     this->announce_at_ms_ = millis() + random_uint32() % 1000;
   }
+}
+
+void NatsClient::announce_now_() {
+  this->announce_pending_ = true;
+  this->announce_at_ms_ = millis();
 }
 
 void NatsClient::observe_clock_(const NatsMessage &msg) {

@@ -55,6 +55,9 @@ class JsonIterator {
 /// Parse a complete payload that must be a JSON object.
 /// False (and root untouched) when it is not valid JSON or not an object.
 bool json_parse_object(const char *text, size_t len, JsonValue &root);
+/// Parse a complete payload that is any one JSON value (a stored setting).
+/// False (and root untouched) when it is not valid JSON.
+bool json_parse_value(const char *text, size_t len, JsonValue &root);
 
 /// Writes compact JSON into a fixed buffer. Past the end it keeps counting,
 /// so size() tells the caller how much room the document needed

@@ -359,11 +359,19 @@ JsonType json_validate(const char *text, size_t len) {
   return root.type;
 }
 
-bool json_parse_object(const char *text, size_t len, JsonValue &root) {
+bool json_parse_value(const char *text, size_t len, JsonValue &root) {
   const char *end = text + len;
   JsonValue v;
   const char *p = parse_value(skip_ws(text, end), end, 0, &v);
-  if (p == nullptr || skip_ws(p, end) != end || v.type != JsonType::OBJECT)
+  if (p == nullptr || skip_ws(p, end) != end)
+    return false;
+  root = v;
+  return true;
+}
+
+bool json_parse_object(const char *text, size_t len, JsonValue &root) {
+  JsonValue v;
+  if (!json_parse_value(text, len, v) || v.type != JsonType::OBJECT)
     return false;
   root = v;
   return true;

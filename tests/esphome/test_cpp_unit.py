@@ -30,7 +30,16 @@ CPP_TESTS = Path(__file__).parent / "cpp"
 # The socket-free part of the component; everything else needs ESPHome.
 SOURCES = [
     COMPONENT / f"nats_{name}.cpp"
-    for name in ("command", "entity_index", "expiry", "json_reader", "json_writer", "parser", "protocol")
+    for name in (
+        "command",
+        "config",
+        "entity_index",
+        "expiry",
+        "json_reader",
+        "json_writer",
+        "parser",
+        "protocol",
+    )
 ]
 FLAGS = [
     "-std=gnu++20",

@@ -778,20 +778,34 @@ async def test_wire_handshake_garbage_and_err(host_firmware: HostFirmwareFactory
         writer.write(b"PONG\r\n")
         await writer.drain()
         subs = set()
+        direct_gets = []
         while True:
             line = await readline(reader)
             if line.startswith("SUB "):
                 subs.add(line.split()[1])
+            if line.startswith("PUB $JS.API.DIRECT.GET."):
+                # The configuration store's gets go out once every SUB is queued.
+                assert len(subs) == 7
+                direct_gets.append(line.split()[1])
             if line.startswith(f"PUB {firmware.announce_subject} "):
                 parse_announcement((await readline(reader)).encode(), firmware.device_id)
                 break
-        assert subs == {
+        inbox = next(s for s in subs if s.startswith("_INBOX."))
+        assert re.fullmatch(rf"_INBOX\.{firmware.device_id}\.[0-9a-f]{{8}}\.\*", inbox)
+        assert subs - {inbox} == {
             firmware.subject("*", "*", "command"),
             "home.discovery.request",
             "home.ha.status",
+            f"$KV.NATS_HOME_HOME_CONFIG.{firmware.device_id}.*",
             "demo.echo",
             "demo.remote",
         }
+        # Unanswered (this server knows no JetStream), they hold the announcement 2 s at most.
+        key = f"$KV.NATS_HOME_HOME_CONFIG.{firmware.device_id}"
+        assert direct_gets == [
+            f"$JS.API.DIRECT.GET.KV_NATS_HOME_HOME_CONFIG.{key}.heartbeat_interval",
+            f"$JS.API.DIRECT.GET.KV_NATS_HOME_HOME_CONFIG.{key}.name",
+        ]
         # A server PING is answered.
         writer.write(b"PING\r\n")
         await writer.drain()
