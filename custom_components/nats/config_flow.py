@@ -13,7 +13,7 @@ from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
+    OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import callback
@@ -51,11 +51,13 @@ from .const import (
     CONF_CREDENTIALS,
     CONF_NKEY_SEED,
     CONF_PREFIX,
+    CONF_REPLICAS,
     CONF_SERVERS,
     CONF_TLS_CA,
     CONF_TOKEN,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_PREFIX,
+    DEFAULT_REPLICAS,
     DOMAIN,
 )
 from .protocol.subjects import is_valid_prefix
@@ -65,6 +67,9 @@ _LOGGER = logging.getLogger(__name__)
 
 _MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+REPLICAS_OPTIONS = ["1", "3", "5"]
+"""Replicas of the home's JetStream streams: 1 on a single server, 3 or 5 on a cluster."""
 
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     AUTH_NONE: (),
@@ -263,13 +268,20 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
         return {}
 
 
-class NatsOptionsFlow(OptionsFlow):
-    """Options: how long to wait for a device to confirm a command."""
+class NatsOptionsFlow(OptionsFlowWithReload):
+    """Options: how long to wait for a device to confirm a command, and the streams' replicas."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the command timeout."""
+        """Ask for the command timeout and the replicas of the home's JetStream streams.
+
+        The timeout applies to the next command; new replicas reload the entry,
+        whose set-up changes the streams.
+        """
+        replicas = int(self.config_entry.options.get(CONF_REPLICAS, DEFAULT_REPLICAS))
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            options = {**user_input, CONF_REPLICAS: int(user_input[CONF_REPLICAS])}
+            self.automatic_reload = options[CONF_REPLICAS] != replicas
+            return self.async_create_entry(data=options)
         timeout = self.config_entry.options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT)
         return self.async_show_form(
             step_id="init",
@@ -283,7 +295,14 @@ class NatsOptionsFlow(OptionsFlow):
                             unit_of_measurement="s",
                             mode=NumberSelectorMode.BOX,
                         )
-                    )
+                    ),
+                    vol.Required(CONF_REPLICAS, default=str(replicas)): SelectSelector(
+                        SelectSelectorConfig(
+                            options=REPLICAS_OPTIONS,
+                            translation_key=CONF_REPLICAS,
+                            mode=SelectSelectorMode.DROPDOWN,
+                        )
+                    ),
                 }
             ),
         )

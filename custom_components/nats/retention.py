@@ -6,15 +6,22 @@ restarted Home Assistant can know every device before any speaks again
 (docs/integration.md, "Retained devices and states"). The integration
 creates them when missing and, when a stream of that name exists with a
 different configuration, explains the difference instead of changing a
-configuration the user may have chosen.
+configuration the user may have chosen; only a stream it created itself
+(its description says so) is changed, and only in its number of replicas,
+which the integration's options choose. Each difference left is also a
+repair issue, gone once a set-up finds none.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 import re
 from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 
 from nats.aio.client import Client
 import nats.errors
@@ -22,16 +29,19 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 import nats.js.errors
 
+from .const import DEFAULT_REPLICAS, DOMAIN
 from .protocol.subjects import Subjects
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_REPLICAS: Final = 1
 _NO_JETSTREAM: Final = (
     nats.errors.NoRespondersError,
     nats.js.errors.ServiceUnavailableError,
     nats.errors.TimeoutError,
 )
+OURS: Final = "NATS Home:"
+"""How the description of every stream the integration creates begins."""
+ISSUE_PREFIX: Final = "stream_mismatch_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,16 @@ class RetentionResult:
     available: bool
     mismatches: dict[str, list[str]]
     """Stream name -> the differences from what the integration needs."""
+
+    @callback
+    def async_update_issues(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Raise a repair issue for each mismatched stream; delete those of streams now right.
+
+        The issues go with the entry's unload too: the next set-up raises
+        again what is still wrong.
+        """
+        async_update_stream_issues(hass, entry, self.mismatches)
+        entry.async_on_unload(lambda: async_update_stream_issues(hass, entry, {}))
 
 
 def stream_names(subjects: Subjects) -> tuple[str, str]:
@@ -65,13 +85,13 @@ def stream_configs(subjects: Subjects, replicas: int = DEFAULT_REPLICAS) -> list
     return [
         StreamConfig(
             name=devices,
-            description="NATS Home: the last announcement of every device",
+            description=f"{OURS} the last announcement of every device",
             subjects=[subjects.announce_any],
             **common,
         ),
         StreamConfig(
             name=states,
-            description="NATS Home: the last state of every entity and the last heartbeat of every device",
+            description=f"{OURS} the last state of every entity and the last heartbeat of every device",
             subjects=[subjects.state_any, subjects.status_any],
             **common,
         ),
@@ -118,7 +138,9 @@ async def async_ensure_streams(
                 "device again only once it announces itself"
             )
             return RetentionResult(available=False, mismatches={})
-        if problems := differences(wanted, found):
+        if (problems := differences(wanted, found)) and _only_replicas_of_ours(wanted, found):
+            problems = await _async_change_replicas(js, wanted, found)
+        if problems:
             mismatches[name] = problems
             _LOGGER.warning(
                 "JetStream stream %s exists with a configuration NATS Home does not change: %s. "
@@ -127,6 +149,44 @@ async def async_ensure_streams(
                 "; ".join(problems),
             )
     return RetentionResult(available=True, mismatches=mismatches)
+
+
+def _only_replicas_of_ours(wanted: StreamConfig, found: StreamConfig) -> bool:
+    """Return whether the integration created the stream and it differs only in replicas."""
+    return (found.description or "").startswith(OURS) and not differences(
+        wanted, replace(found, num_replicas=wanted.num_replicas)
+    )
+
+
+async def _async_change_replicas(
+    js: JetStreamContext, wanted: StreamConfig, found: StreamConfig
+) -> list[str]:
+    """Give a stream of the integration the replicas the options ask; return the mismatch if refused."""
+    name = wanted.name or ""
+    try:
+        await js.update_stream(replace(found, num_replicas=wanted.num_replicas))
+    except (nats.js.errors.APIError, nats.errors.TimeoutError) as err:
+        reason = getattr(err, "description", None) or str(err) or type(err).__name__
+        _LOGGER.warning(
+            "JetStream stream %s has %s replicas and the integration's options ask for %s, but the "
+            "server refused the change: %s. A stream needs at least as many JetStream servers in "
+            "the cluster as replicas: set Replicas in the options to what the cluster has",
+            name,
+            found.num_replicas,
+            wanted.num_replicas,
+            reason,
+        )
+        return [
+            f"{found.num_replicas} replicas instead of {wanted.num_replicas} "
+            f"(the server refused the change: {reason})"
+        ]
+    _LOGGER.info(
+        "Changed JetStream stream %s from %s to %s replicas, as the integration's options ask",
+        name,
+        found.num_replicas,
+        wanted.num_replicas,
+    )
+    return []
 
 
 async def _async_create(js: JetStreamContext, wanted: StreamConfig, mismatches: dict[str, list[str]]) -> None:
@@ -172,3 +232,29 @@ async def async_purge_device(client: Client, subjects: Subjects, device_id: str)
                 stream,
                 err,
             )
+
+
+@callback
+def async_update_stream_issues(
+    hass: HomeAssistant, entry: ConfigEntry, mismatches: dict[str, list[str]]
+) -> None:
+    """Make the entry's stream repair issues those of `mismatches`: one per stream, none when right."""
+    prefix = f"{ISSUE_PREFIX}{entry.entry_id}_"
+    for domain, issue_id in list(ir.async_get(hass).issues):
+        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id[len(prefix) :] not in mismatches:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    for stream, problems in mismatches.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"{prefix}{stream}",
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="stream_mismatch",
+            translation_placeholders={
+                "stream": stream,
+                "entry": entry.title,
+                "differences": "; ".join(problems),
+            },
+        )

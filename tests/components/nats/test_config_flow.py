@@ -11,7 +11,7 @@ import nkeys
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -22,6 +22,7 @@ from custom_components.nats.const import (
     CONF_CREDENTIALS,
     CONF_NKEY_SEED,
     CONF_PREFIX,
+    CONF_REPLICAS,
     CONF_SERVERS,
     CONF_TLS_CA,
     CONF_TOKEN,
@@ -274,9 +275,36 @@ async def test_reconfigure(hass: HomeAssistant, nats_server: NatsServer, start_s
 
 
 async def test_options(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
-    """The command timeout is an option."""
+    """The command timeout is an option; it applies at once, without reloading the entry."""
+    hub = setup_entry.runtime_data.hub
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    schema = result["data_schema"].schema
+    assert [str(key) for key in schema] == [CONF_COMMAND_TIMEOUT, CONF_REPLICAS]
+    assert [key.default() for key in schema] == [2.0, "1"]
     result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_COMMAND_TIMEOUT: 5})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert setup_entry.options == {CONF_COMMAND_TIMEOUT: 5}
-    assert setup_entry.runtime_data.hub.command_timeout == 5
+    await hass.async_block_till_done()
+    assert setup_entry.options == {CONF_COMMAND_TIMEOUT: 5, CONF_REPLICAS: 1}
+    assert setup_entry.runtime_data.hub is hub  # not reloaded
+    assert hub.command_timeout == 5
+
+
+async def test_options_replicas(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
+    """Replicas are 1, 3 or 5, stored as a number; a change reloads the entry, whose set-up applies it."""
+    hub = setup_entry.runtime_data.hub
+    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    replicas = next(key for key in result["data_schema"].schema if str(key) == CONF_REPLICAS)
+    selector = result["data_schema"].schema[replicas]
+    assert selector.config["options"] == ["1", "3", "5"]
+    assert selector.config["translation_key"] == CONF_REPLICAS
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_COMMAND_TIMEOUT: 2, CONF_REPLICAS: "3"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert setup_entry.options == {CONF_COMMAND_TIMEOUT: 2, CONF_REPLICAS: 3}
+    assert setup_entry.state is ConfigEntryState.LOADED
+    assert setup_entry.runtime_data.hub is not hub  # reloaded
+
+    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    assert [key.default() for key in result["data_schema"].schema] == [2, "3"]

@@ -15,10 +15,10 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 
-from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_SERVERS, DOMAIN
+from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_REPLICAS, CONF_SERVERS, DOMAIN
 from custom_components.nats.protocol.subjects import Subjects
 from custom_components.nats.retention import stream_names
 
@@ -27,6 +27,7 @@ from ...nats_server import NatsServer
 from .conftest import wait_for
 
 DEVICES, STATES = stream_names(Subjects("home"))
+pytestmark = pytest.mark.jetstream
 
 
 async def test_streams_are_created_and_capture_the_last_message(
@@ -173,3 +174,112 @@ async def test_removing_a_device_purges_what_the_server_keeps(
         ).data == b'{"state":"OFF"}'
     finally:
         await client.close()
+
+
+def _stream_issues(hass: HomeAssistant) -> dict[str, ir.IssueEntry]:
+    """Return the integration's stream repair issues, by stream name."""
+    return {
+        issue.translation_placeholders["stream"]: issue
+        for (domain, _), issue in ir.async_get(hass).issues.items()
+        if domain == DOMAIN and issue.translation_key == "stream_mismatch" and issue.active
+    }
+
+
+async def test_a_mismatch_is_a_repair_issue_until_a_set_up_finds_none(
+    hass: HomeAssistant, config_entry: MockConfigEntry, nats_server: NatsServer
+) -> None:
+    """A user's different stream is a warning repair naming it and its differences, until fixed.
+
+    Once the stream is deleted, the next set-up recreates it and the repair is gone.
+    """
+    client = await nats.connect(nats_server.url)
+    try:
+        js = client.jetstream()
+        await js.add_stream(StreamConfig(name=STATES, subjects=["home.devices.*.status"], storage="memory"))
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        issues = _stream_issues(hass)
+        assert list(issues) == [STATES]  # the announcement stream was created as needed
+        issue = issues[STATES]
+        assert (issue.severity, issue.is_fixable, issue.is_persistent) == (
+            ir.IssueSeverity.WARNING,
+            False,
+            False,
+        )
+        assert issue.translation_placeholders["entry"] == config_entry.title
+        assert "memory storage instead of file" in issue.translation_placeholders["differences"]
+        assert "subjects" in issue.translation_placeholders["differences"]
+
+        await js.delete_stream(STATES)
+        assert await hass.config_entries.async_reload(config_entry.entry_id)
+        assert _stream_issues(hass) == {}
+        assert (await js.stream_info(STATES)).config.storage == StorageType.FILE
+    finally:
+        await client.close()
+
+
+async def test_the_repair_goes_with_the_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry, nats_server: NatsServer
+) -> None:
+    """Unloading (or deleting) the entry takes its stream repairs away; the next set-up raises them again."""
+    client = await nats.connect(nats_server.url)
+    try:
+        await client.jetstream().add_stream(
+            StreamConfig(name=DEVICES, subjects=["home.discovery.announce.*"], max_msgs_per_subject=5)
+        )
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        assert list(_stream_issues(hass)) == [DEVICES]
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        assert _stream_issues(hass) == {}
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        assert list(_stream_issues(hass)) == [DEVICES]
+        assert await hass.config_entries.async_remove(config_entry.entry_id)
+        assert _stream_issues(hass) == {}
+    finally:
+        await client.close()
+
+
+async def test_replicas_a_single_server_cannot_provide(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Replicas 3 on a single server: the server refuses to change the integration's streams.
+
+    The refusal is explained in the log and as a repair; back to 1, everything is right again.
+    """
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)  # the streams, with 1 replica
+    assert _stream_issues(hass) == {}
+    hass.config_entries.async_update_entry(config_entry, options={CONF_REPLICAS: 3})
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.LOADED  # the home works without them
+    assert "the server refused the change: replicas > 1 not supported in non-clustered mode" in caplog.text
+    assert "set Replicas in the options to what the cluster has" in caplog.text
+    issues = _stream_issues(hass)
+    assert sorted(issues) == sorted([DEVICES, STATES])
+    assert issues[DEVICES].translation_placeholders["differences"] == (
+        "1 replicas instead of 3 (the server refused the change: replicas > 1 not supported in "
+        "non-clustered mode)"
+    )
+    assert config_entry.runtime_data.hub.retention.mismatches[DEVICES]
+
+    hass.config_entries.async_update_entry(config_entry, options={CONF_REPLICAS: 1})
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    assert _stream_issues(hass) == {}
+
+
+async def test_replicas_a_single_server_cannot_create(
+    hass: HomeAssistant, nats_server: NatsServer, config_entry: MockConfigEntry
+) -> None:
+    """Streams asked with 3 replicas from a single server are refused at creation: a repair says why."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, options={CONF_REPLICAS: 3})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    issues = _stream_issues(hass)
+    assert sorted(issues) == sorted([DEVICES, STATES])
+    assert issues[STATES].translation_placeholders["differences"] == (
+        "cannot be created: replicas > 1 not supported in non-clustered mode"
+    )
