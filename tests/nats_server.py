@@ -38,6 +38,7 @@ class NatsServer:
 
     def __init__(self, workdir: Path, config: str = "", *, jetstream: bool = True) -> None:
         self.workdir = workdir
+        self.jetstream = jetstream
         self.port = free_port()
         self.monitor_port = free_port()
         self.config_file = workdir / "nats.conf"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,22 @@ from ...nats_server import NatsServer
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/nats."""
+
+
+@pytest.fixture(params=[True, False], ids=["jetstream", "core-nats"])
+def nats_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NatsServer]:
+    """A real nats-server, once with JetStream and once without: each Home Assistant test runs on both.
+
+    With JetStream the integration keeps and restores devices; without it,
+    everything else must work exactly the same (issue 11). A test of
+    retention itself is marked `jetstream` and runs only with it.
+    """
+    if not request.param and request.node.get_closest_marker("jetstream"):
+        pytest.skip("needs JetStream")
+    server = NatsServer(tmp_path, jetstream=request.param)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

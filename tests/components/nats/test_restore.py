@@ -14,6 +14,7 @@ from collections.abc import Callable
 import nats
 from nats.js import JetStreamContext
 import nats.js.errors
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
@@ -31,6 +32,7 @@ from ...nats_server import NatsServer
 from .conftest import wait_for
 
 DEVICES, STATES = stream_names(Subjects("home"))
+pytestmark = pytest.mark.jetstream
 PLUG = [{"platform": "switch", "id": "relay"}, {"platform": "sensor", "id": "power", "unit": "W"}]
 
 
