@@ -231,13 +231,14 @@ class NatsClient : public Component, public NatsParserListener {
   SettingSpec setting_spec_(size_t i) const;
   /// "$KV.<bucket>.<device>." into buf (MAX_SUBJECT_LEN + 1); its length, 0 if it does not fit.
   size_t config_key_prefix_(char *buf) const;
-  /// "_INBOX.<device>.<random>" into buf (MAX_SUBJECT_LEN + 1): where direct gets are answered.
+  /// "_INBOX.<device>.<random>" into buf (MAX_INBOX_LEN + 1): where direct gets are answered.
   size_t config_inbox_(char *buf) const;
   void config_connected_();
   /// Sends the direct gets that are due and gives up on those unanswered.
   void config_loop_();
   void on_config_reply_(const NatsMessage &msg);
   void on_config_change_(const NatsMessage &msg);
+  /// Applies a stored value (VALUE) or the default (DEFAULT) to setting i.
   void apply_setting_(size_t i, PendingGets::Outcome outcome, const char *payload, size_t len);
   void write_config_declarations_(JsonWriter &w) const;
   /// What the next announcement says (name, heartbeat interval): these change

@@ -24,6 +24,8 @@ static constexpr uint32_t CONFIG_GET_TIMEOUT_MS = 2000;
 static constexpr uint32_t CONFIG_GET_RETRY_MS = 100;
 /// "NATS_HOME_" + the prefix (at most 64) + "_CONFIG".
 static constexpr size_t MAX_BUCKET_LEN = 10 + 64 + 7;
+/// "_INBOX.<device>.<8 hex digits>": where a device's direct gets are answered.
+static constexpr size_t MAX_INBOX_LEN = 7 + 64 + 1 + 8;
 
 enum class SettingType : uint8_t { NUMBER, TEXT, SWITCH };
 

@@ -57,8 +57,8 @@ size_t NatsClient::config_key_prefix_(char *buf) const {
 size_t NatsClient::config_inbox_(char *buf) const {
   // Under the device id, so that per-device credentials can confine a
   // device to its own inbox (_INBOX.<device>.>).
-  const int n = std::snprintf(buf, MAX_SUBJECT_LEN + 1, "_INBOX.%s.%08" PRIx32, this->device_id_, this->inbox_nonce_);
-  return n > 0 && static_cast<size_t>(n) <= MAX_SUBJECT_LEN ? static_cast<size_t>(n) : 0;
+  const int n = std::snprintf(buf, MAX_INBOX_LEN + 1, "_INBOX.%s.%08" PRIx32, this->device_id_, this->inbox_nonce_);
+  return n > 0 && static_cast<size_t>(n) <= MAX_INBOX_LEN ? static_cast<size_t>(n) : 0;
 }
 
 void NatsClient::write_config_declarations_(JsonWriter &w) const {
@@ -81,13 +81,14 @@ void NatsClient::config_loop_() {
     return;
   const uint32_t now = millis();
   char bucket[MAX_BUCKET_LEN + 1];
-  char inbox[MAX_SUBJECT_LEN + 1];
+  char inbox[MAX_INBOX_LEN + 1];
   config_bucket_name(this->prefix_, bucket, sizeof(bucket));
   this->config_inbox_(inbox);
   for (int i = this->config_gets_.due(now); i != PendingGets::NONE; i = this->config_gets_.due(now)) {
     // Longer than the protocol's subjects (the bucket name appears twice),
     // so it is written here rather than through publish().
-    char line[2 * MAX_BUCKET_LEN + 2 * MAX_SUBJECT_LEN / 3 + 96];
+    char line[sizeof("PUB $JS.API.DIRECT.GET.KV_.$KV.... .4294967295 0\r\n\r\n") + 2 * MAX_BUCKET_LEN +
+              MAX_TOKEN_LEN * 2 + MAX_INBOX_LEN];
     const int n = std::snprintf(line, sizeof(line), "PUB $JS.API.DIRECT.GET.KV_%s.$KV.%s.%s.%s %s.%" PRIu32 " 0\r\n\r\n",
                                 bucket, bucket, this->device_id_, this->setting_spec_(i).id, inbox,
                                 this->config_gets_.next_nonce());
@@ -97,14 +98,16 @@ void NatsClient::config_loop_() {
     this->config_gets_.sent(static_cast<size_t>(i));
   }
   for (int i = this->config_gets_.expire(now); i != PendingGets::NONE; i = this->config_gets_.expire(now))
-    this->apply_setting_(static_cast<size_t>(i), PendingGets::Outcome::KEEP, nullptr, 0);
+    ESP_LOGD(TAG, "[%s] No answer for %s in %" PRIu32 " ms: keeping it", this->device_id_, this->setting_spec_(i).id,
+             CONFIG_GET_TIMEOUT_MS);
 }
 
 void NatsClient::on_config_reply_(const NatsMessage &msg) {
-  char inbox[MAX_SUBJECT_LEN + 1];
+  char inbox[MAX_INBOX_LEN + 1];
   const size_t inbox_len = this->config_inbox_(inbox);
   uint32_t nonce = 0;
-  if (msg.subject_len <= inbox_len + 1 || msg.subject_len > inbox_len + 11)
+  if (msg.subject_len <= inbox_len + 1 || msg.subject_len > inbox_len + 11 ||
+      std::memcmp(msg.subject, inbox, inbox_len) != 0 || msg.subject[inbox_len] != '.')
     return;
   for (size_t i = inbox_len + 1; i < msg.subject_len; i++) {
     const char c = msg.subject[i];
@@ -119,12 +122,12 @@ void NatsClient::on_config_reply_(const NatsMessage &msg) {
   }
   int i;
   const PendingGets::Outcome outcome = this->config_gets_.reply(nonce, headers, millis(), i);
-  if (outcome == PendingGets::Outcome::IGNORE)
-    return;
-  if (outcome == PendingGets::Outcome::KEEP)
+  if (outcome == PendingGets::Outcome::KEEP) {
     ESP_LOGD(TAG, "[%s] No stored %s (status %u): keeping it", this->device_id_, this->setting_spec_(i).id,
              static_cast<unsigned>(headers.status));
-  this->apply_setting_(static_cast<size_t>(i), outcome, msg.payload, msg.payload_len);
+  } else if (outcome != PendingGets::Outcome::IGNORE) {
+    this->apply_setting_(static_cast<size_t>(i), outcome, msg.payload, msg.payload_len);
+  }
 }
 
 void NatsClient::on_config_change_(const NatsMessage &msg) {
@@ -155,8 +158,6 @@ void NatsClient::on_config_change_(const NatsMessage &msg) {
 
 void NatsClient::apply_setting_(size_t i, PendingGets::Outcome outcome, const char *payload, size_t len) {
   const SettingSpec spec = this->setting_spec_(i);
-  if (outcome == PendingGets::Outcome::KEEP)
-    return;
   SettingValue value;
   char text[NAME_SETTING_BUF];
   const bool stored = outcome == PendingGets::Outcome::VALUE;

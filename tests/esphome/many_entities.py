@@ -118,6 +118,8 @@ def yaml_text() -> str:
         "  reconnect_interval: 200ms",
         "  reconnect_max_interval: 2s",
         f"  tx_buffer_size: {TX_BUFFER_SIZE}",
+        # host.yaml builds the configuration store; this firmware builds without it.
+        "  config_store: false",
         "  on_message:",
     ]
     for subject in LONG_SUBJECTS:

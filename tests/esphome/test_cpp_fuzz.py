@@ -71,6 +71,18 @@ def _seed_corpus(directory: Path) -> int:
                 else {"status": "online", **stamp}
             )
             seeds.append(bytes([1 + 3 * COMMAND_PLATFORMS.index("switch")]) + json.dumps(payload).encode())
+    # Configuration store values, and direct get replies as nats-server sends them.
+    config = json.loads((VECTORS / "config_settings.json").read_text())
+    for case in config["values"]["valid"] + config["values"]["invalid"]:
+        raw = bytes.fromhex(case["raw_hex"]) if "raw_hex" in case else case["raw"].encode()
+        seeds.append(bytes([1 + 3 * COMMAND_PLATFORMS.index("number")]) + raw)
+    replies = [
+        b"HMSG _INBOX.d.1 4 97 100\r\nNATS/1.0\r\nNats-Subject: $KV.NATS_HOME_HOME_CONFIG.d.name\r\n"
+        b'Nats-Sequence: 7\r\nKV-Operation: PUT\r\n\r\n"K"\r\n',
+        b"HMSG _INBOX.d.2 4 34 34\r\nNATS/1.0 404 Message Not Found\r\n\r\n\r\n",
+        b"HMSG $KV.B.d.name 5 52 52\r\nNATS/1.0\r\nNats-Expected-Last-Subject-Sequence: 3\r\n\r\n\r\n",
+    ]
+    seeds += [bytes([selector]) + reply for reply in replies for selector in (0, 3 * 7)]
     tokens = json.loads((VECTORS / "subjects.json").read_text())
     seeds += [bytes([2]) + token.encode() for token in tokens["valid_tokens"] + tokens["invalid_tokens"]]
     for index, seed in enumerate(seeds):
@@ -88,7 +100,7 @@ def fuzzer() -> Path:
         TARGET,
         *(
             COMPONENT / f"nats_{name}.cpp"
-            for name in ("command", "expiry", "json_reader", "json_writer", "parser", "protocol")
+            for name in ("command", "config", "expiry", "json_reader", "json_writer", "parser", "protocol")
         ),
     ]
     run_tool(

@@ -139,6 +139,9 @@ def test_vectors_reach_the_cpp_tests() -> None:
         assert cpp_vectors.c_string(scenario["name"]) in generated
     steps = sum(len(scenario["steps"]) for scenario in expiry["scenarios"])
     assert generated.count("Verdict::") == steps
+    config = json.loads((vectors / "config_settings.json").read_text())
+    for case in config["values"]["valid"] + config["values"]["invalid"]:
+        assert f"{{{cpp_vectors.c_string(case['name'])}, " in generated
     platforms = cpp_vectors.platform_vectors()
     assert {"cover", "lock", "valve"} <= platforms.keys()
     for platform, vectors in platforms.items():

@@ -1,7 +1,8 @@
 // The configuration store's pure part (docs/protocol.md, device configuration):
-// stored values read against their settings, the header block of a bucket
-// message or direct get reply (frames recorded from nats-server 2.12), the
-// bucket name, the declarations, and the direct gets of a connection.
+// stored values read against their settings (the shared vectors of
+// config_settings.json and more), the header block of a bucket message or
+// direct get reply (frames recorded from nats-server), the bucket name, the
+// declarations, and the direct gets of a connection.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include "nats_config.h"
 #include "nats_json.h"
 #include "nats_parser.h"
+#include "vectors.h"
 
 using namespace esphome::nats;
 
@@ -86,6 +88,57 @@ const char DIRECT_GET_REPLIES[] =
     "2026-11-30T04:24:21.00566494Z\r\n\r\n\r\n"
     "HMSG _INBOX.x.2 1 34 34\r\nNATS/1.0 404 Message Not Found\r\n\r\n\r\n"
     "HMSG _INBOX.x.9 1 71 71\r\nNATS/1.0 503\r\nNats-Subject: $JS.API.DIRECT.GET.KV_NOPE.$KV.NOPE.a.b\r\n\r\n\r\n";
+
+// A setting as config_settings.json declares it, with the rules a receiver
+// adds for the reserved ids (whole seconds, a name that is not empty).
+struct DeclaredSetting {
+  std::string id, name, unit, text;
+  SettingSpec spec{"", "", SettingType::NUMBER};
+};
+
+void declare(const std::string &json, DeclaredSetting &d) {
+  JsonValue root;
+  ASSERT_TRUE(json_parse_object(json.data(), json.size(), root)) << json;
+  char buf[1024];
+  JsonIterator it(root);
+  JsonValue key, value;
+  bool has_unit = false;
+  while (it.next_member(key, value)) {
+    if (key.equals("id") && value.copy_string(buf, sizeof(buf))) {
+      d.id = buf;
+    } else if (key.equals("name") && value.copy_string(buf, sizeof(buf))) {
+      d.name = buf;
+    } else if (key.equals("type")) {
+      d.spec.type = value.equals("number") ? SettingType::NUMBER
+                    : value.equals("text") ? SettingType::TEXT
+                                           : SettingType::SWITCH;
+    } else if (key.equals("min")) {
+      d.spec.min = value.number;
+    } else if (key.equals("max")) {
+      d.spec.max = value.number;
+    } else if (key.equals("step")) {
+      d.spec.step = value.number;
+    } else if (key.equals("unit") && value.copy_string(buf, sizeof(buf))) {
+      d.unit = buf;
+      has_unit = true;
+    } else if (key.equals("max_length")) {
+      d.spec.max_length = static_cast<uint16_t>(value.number);
+    } else if (key.equals("default")) {
+      d.spec.default_number = value.number;
+      d.spec.default_switch = value.boolean;
+      if (value.copy_string(buf, sizeof(buf)))
+        d.text = buf;
+    }
+  }
+  d.spec.id = d.id.c_str();
+  d.spec.name = d.name.c_str();
+  d.spec.unit = has_unit ? d.unit.c_str() : nullptr;
+  d.spec.default_text = d.text.c_str();
+  d.spec.whole = d.id == "heartbeat_interval";
+  d.spec.non_empty = d.id == "name";
+  if (d.id == "name" && d.spec.max_length == 255)
+    d.spec.max_length = NAME_SETTING_MAX_CHARS;
+}
 
 KvHeaders headers_of(const std::string &block) {
   KvHeaders h;
@@ -409,4 +462,49 @@ TEST(PendingGets, ACompareAndSetWriteDuringTheFirstGetStillHoldsTheAnnouncement)
   int setting;
   EXPECT_EQ(gets.reply(nonce, stored(3), 2, setting), PendingGets::Outcome::VALUE);
   EXPECT_FALSE(gets.settling());
+}
+
+TEST(ConfigVectors, StoredValuesOfConfigSettingsJson) {
+  ASSERT_GE(sizeof(CONFIG_VALUE_CASES) / sizeof(CONFIG_VALUE_CASES[0]), 20u);
+  for (const auto &c : CONFIG_VALUE_CASES) {
+    SCOPED_TRACE(c.name);
+    DeclaredSetting d;
+    declare(c.setting, d);
+    SettingValue value;
+    char text[255 * 4 + 1];
+    const char *why = read_setting_value(d.spec, c.raw.data(), c.raw.size(), value, text, sizeof(text));
+    if (!c.valid) {
+      EXPECT_NE(why, nullptr);
+      continue;
+    }
+    ASSERT_EQ(why, nullptr);
+    JsonValue expect;
+    ASSERT_TRUE(json_parse_value(c.expect.data(), c.expect.size(), expect));
+    switch (d.spec.type) {
+      case SettingType::NUMBER:
+        EXPECT_DOUBLE_EQ(value.number, expect.number);
+        break;
+      case SettingType::TEXT: {
+        char expected[sizeof(text)];
+        ASSERT_TRUE(expect.copy_string(expected, sizeof(expected)));
+        EXPECT_EQ(std::string(text, value.text_len), expected);
+        break;
+      }
+      case SettingType::SWITCH:
+        EXPECT_EQ(value.boolean, expect.boolean);
+        break;
+    }
+  }
+}
+
+TEST(ConfigVectors, BucketNamesAndDeletes) {
+  for (const auto &c : CONFIG_BUCKET_CASES) {
+    char out[MAX_BUCKET_LEN + 1];
+    ASSERT_GT(config_bucket_name(c.prefix, out, sizeof(out)), 0u) << c.prefix;
+    EXPECT_STREQ(out, c.bucket);
+  }
+  for (const auto &c : CONFIG_DELETED_CASES) {
+    SCOPED_TRACE(c.headers);
+    EXPECT_EQ(headers_of(c.headers).deleted, c.deleted);
+  }
 }

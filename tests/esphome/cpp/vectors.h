@@ -82,6 +82,28 @@ struct PlatformApplyCase {
   std::string result;
 };
 
+/// A bucket payload of config_settings.json read against a declared setting
+/// (its announcement entry as JSON text); expect is the decoded value as JSON
+/// text, for a valid case.
+struct ConfigValueCase {
+  const char *name;
+  std::string setting;
+  std::string raw;
+  bool valid;
+  std::string expect;
+};
+
+struct ConfigBucketCase {
+  const char *prefix;
+  const char *bucket;
+};
+
+/// A NATS/1.0 header block and whether it deletes the key.
+struct ConfigDeletedCase {
+  std::string headers;
+  bool deleted;
+};
+
 struct FrameCase {
   const char *name;
   size_t buffer;

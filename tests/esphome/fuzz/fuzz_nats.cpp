@@ -1,13 +1,16 @@
 // libFuzzer target for the firmware's untrusted inputs: bytes from the server
-// (the NATS parser, fed in chunks of varying size) and command payloads from
-// the network (the JSON command reader, per platform, and the expiry rule on
-// the stamps it reads). Sanitizers catch memory
+// (the NATS parser, fed in chunks of varying size, and every message it
+// delivers read as a configuration store reply: headers and stored value)
+// and command payloads from the network (the JSON command reader, per
+// platform, and the expiry rule on the stamps it reads). Sanitizers catch memory
 // errors; the checks below catch results that break the parser's contract.
 
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 #include "nats_command.h"
+#include "nats_config.h"
 #include "nats_expiry.h"
 #include "nats_json.h"
 #include "nats_parser.h"
@@ -35,6 +38,36 @@ void check(bool condition) {
     std::abort();
 }
 
+// The firmware's two settings, and a switch.
+SettingSpec config_spec(SettingType type) {
+  SettingSpec spec{"setting", "Setting", type};
+  spec.min = 5;
+  spec.max = 3600;
+  spec.whole = true;
+  spec.max_length = NAME_SETTING_MAX_CHARS;
+  spec.non_empty = true;
+  return spec;
+}
+
+// A message as a direct get reply or a change of a key: whatever the bytes,
+// a stored value is either refused with a reason or within its setting.
+void check_config_message(const char *headers, size_t headers_len, const char *payload, size_t payload_len) {
+  KvHeaders h;
+  if (parse_kv_headers(headers, headers_len, h))
+    check(h.status == 0 || (h.status >= 100 && h.status <= 999));
+  for (SettingType type : {SettingType::NUMBER, SettingType::TEXT, SettingType::SWITCH}) {
+    const SettingSpec spec = config_spec(type);
+    SettingValue value;
+    char text[NAME_SETTING_BUF];
+    if (read_setting_value(spec, payload, payload_len, value, text, sizeof(text)) != nullptr)
+      continue;
+    if (type == SettingType::NUMBER)
+      check(value.number >= spec.min && value.number <= spec.max && value.number == static_cast<int>(value.number));
+    if (type == SettingType::TEXT)
+      check(value.text_len >= 1 && value.text_len < sizeof(text) && std::strlen(text) == value.text_len);
+  }
+}
+
 bool inside(const char *p, size_t len) { return len == 0 || (p >= buffer && p + len <= buffer + BUFFER_SIZE); }
 
 struct Checker final : NatsParserListener {
@@ -47,6 +80,7 @@ struct Checker final : NatsParserListener {
     check(inside(msg.reply, msg.reply_len));
     check(inside(msg.headers, msg.headers_len));
     check(inside(msg.payload, msg.payload_len));
+    check_config_message(msg.headers, msg.headers_len, msg.payload, msg.payload_len);
   }
   void on_msg_dropped(const char *subject, size_t subject_len, size_t) override {
     check(inside(subject, subject_len));
@@ -161,6 +195,9 @@ void fuzz_command(unsigned platform, const uint8_t *data, size_t size) {
   ClockStamp stamp;
   if (json_parse_object(text, size, root) && parse_clock_stamp(root, stamp))
     check_stamp(stamp);
+  // The same bytes as a stored value, with and without headers.
+  check_config_message("", 0, text, size);
+  check_config_message(text, size, text, size);
   CommandEnvelope envelope;
   const char *error = nullptr;
   if (!COMMAND_READERS[platform](text, size, envelope, error)) {
