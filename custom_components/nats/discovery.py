@@ -51,11 +51,11 @@ class Discovery:
             runtime = self._hub.devices[device.id] = DeviceRuntime(device, Liveness(device.id))
         # An announcement is a sign of life.
         self._hub.availability.track(runtime.liveness, device.heartbeat_interval)
-        if previous == device:
-            return
-        self._update_device_registry(device)
-        runtime.announcement = device
-        await self._async_apply_entities(runtime, previous)
+        if previous != device:
+            self._update_device_registry(device)
+            runtime.announcement = device
+            await self._async_apply_entities(runtime, previous)
+        await self._hub.device_config.async_follow(runtime)  # also for a device restored unchanged
 
     def restore(
         self, subject: str, subject_device: str, raw: bytes, states: dict[EntityKey, bytes]

@@ -30,6 +30,7 @@ from .const import (
     DOMAIN,
 )
 from .counters import MessageCounters
+from .device_config import DeviceConfigStore
 from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
@@ -93,6 +94,7 @@ class NatsHub:
         self.availability = AvailabilityTracker(hass, self._on_availability_change)
         self.platforms = PlatformLoader(hass, entry)
         self.retention = RetentionResult(available=False, mismatches={})
+        self.device_config = DeviceConfigStore(self)
         self.restored = RestoreSummary()
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
@@ -148,6 +150,7 @@ class NatsHub:
         # Before any device is asked to announce: the streams must capture the answers.
         replicas = int(self.entry.options.get(CONF_REPLICAS, DEFAULT_REPLICAS))
         self.retention = await async_ensure_streams(self.client, subjects, replicas)
+        await self.device_config.async_start(replicas)
         self.retention.async_update_issues(self.hass, self.entry)  # mismatches as repair issues
         if self.retention.available:  # every retained device and state, before any device speaks
             self.restored = await async_restore(self)
@@ -173,6 +176,7 @@ class NatsHub:
         """Say goodbye, close the connection and cancel timers."""
         for device in self.devices.values():
             self.availability.disarm(device.liveness)
+        await self.device_config.async_stop()  # its watch's tasks end with it, not after
         client, self.client = self.client, None
         self.connected = False
         if client is None or client.is_closed:
