@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import json
 import logging
@@ -12,6 +13,7 @@ import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import KeyValueConfig, StorageType
+import nats.js.errors
 from nats.js.kv import KeyValue
 import pytest
 
@@ -103,9 +105,10 @@ async def test_changes_are_applied_live(
     await until(lambda: len(heartbeats) >= 2, timeout=4)
     assert 1.5 < time.monotonic() - started < 3.5, "the next one after the new interval"
 
+    assert announcements[0]["heartbeat_interval"] == 2, "and re-announced with it"
+
     await bucket.put("plug.name", b'"Desk lamp"')
-    await until(lambda: announcements, timeout=2)
-    assert announcements[-1]["name"] == "Desk lamp"
+    await until(lambda: announcements[-1]["name"] == "Desk lamp", timeout=2)
 
     await bucket.put("plug.threshold", b"12.5")
     await bucket.put("plug.led", b"false")
@@ -191,3 +194,27 @@ def test_invalid_declaration_is_refused_at_once() -> None:
     """A declaration Home Assistant would refuse (with the whole announcement) raises when the device is made."""
     with pytest.raises(ProtocolError, match="min must be below max"):
         Device(None, "plug", "Plug", [], config=[{**CONFIG[2], "min": 60}])  # type: ignore[arg-type]
+
+
+async def test_a_refused_compare_and_set_write_is_never_applied(
+    device_factory: DeviceFactory, bucket: KeyValue, client: Client
+) -> None:
+    """Core NATS delivers a refused write too: the device follows what the store keeps instead."""
+    changes: list[tuple[str, ConfigValue]] = []
+
+    async def on_config(setting_id: str, value: ConfigValue) -> None:
+        changes.append((setting_id, value))
+
+    device = await device_factory("plug", [], config=CONFIG, on_config=on_config)
+    revision = await bucket.put("plug.threshold", b"10")
+    await until(lambda: device.config_values["threshold"] == 10, timeout=2)
+    with pytest.raises(nats.js.errors.KeyWrongLastSequenceError):
+        await bucket.update("plug.threshold", b"40", last=revision - 1)
+    await bucket.update("plug.led", b"false", last=0)  # accepted: applied once the store has it
+    await until(lambda: device.config_values["led"] is False, timeout=2)
+    await server_has_everything(client)
+    await asyncio.sleep(0.2)
+    assert device.config_values["threshold"] == 10
+    assert changes == [("threshold", 10), ("led", False)]
+    await bucket.update("plug.threshold", b"11", last=revision)
+    await until(lambda: device.config_values["threshold"] == 11, timeout=2)

@@ -46,6 +46,9 @@ MAX_ERROR: Final = 255
 
 RECONNECT_POLL: Final = 1.0
 """Seconds between looks at the client's reconnect count: settings are read again after one."""
+CONFIRM_RETRY: Final = 0.05
+"""Seconds between direct gets while the store has not decided on a compare-and-set write yet."""
+EXPECTED_LAST_SEQUENCE: Final = "Nats-Expected-Last-Subject-Sequence"
 
 __all__ = ["CommandHandler", "CommandRejectedError", "ConfigHandler", "Device"]
 
@@ -111,6 +114,7 @@ class Device:
             self.name = str(self.config_values[NAME])
         self.config_bucket = bucket_name(prefix)
         self._config_live: set[str] = set()
+        self._confirming: dict[str, asyncio.Task[None]] = {}
         self._heartbeat_task: asyncio.Task[None] | None = None
 
     def announcement(self) -> dict[str, Any]:
@@ -233,28 +237,56 @@ class Device:
         then dropped.
         """
         self._config_live.clear()
-        found = await asyncio.gather(*(self._stored_value(setting_id) for setting_id in self.settings))
-        for setting_id, stored in zip(self.settings, found, strict=True):
-            if stored is not None and setting_id not in self._config_live:
+        found = await asyncio.gather(*(self._direct_get(setting_id) for setting_id in self.settings))
+        for setting_id, reply in zip(self.settings, found, strict=True):
+            if setting_id not in self._config_live and (stored := _stored(reply)) is not None:
                 await self._apply_setting(setting_id, stored or None)
 
-    async def _stored_value(self, setting_id: str) -> bytes | None:
-        """Return the stored value, b"" for a deleted one, or None when there is none (or no JetStream)."""
+    async def _direct_get(self, setting_id: str) -> Msg | None:
+        """Ask the store for a setting's last message; None when nothing answers (no JetStream)."""
         subject = direct_get_subject(self.config_bucket, self.id, setting_id)
         try:
-            msg = await self.nc.request(subject, b"", timeout=DIRECT_GET_TIMEOUT)
+            return await self.nc.request(subject, b"", timeout=DIRECT_GET_TIMEOUT)
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
             return None
-        if msg.headers and msg.headers.get("Status"):  # 404 no message, 408, ...
-            return None
-        return b"" if is_deleted(msg.headers) else msg.data
 
     async def _on_config_change(self, msg: Msg) -> None:
         setting_id = msg.subject.rpartition(".")[2]
         if setting_id not in self.settings:
             return
         self._config_live.add(setting_id)
-        await self._apply_setting(setting_id, None if is_deleted(msg.headers) else msg.data)
+        if (pending := self._confirming.pop(setting_id, None)) is not None:
+            pending.cancel()  # this change is newer than what it would find
+        expected = (msg.headers or {}).get(EXPECTED_LAST_SEQUENCE)
+        if expected is None or not expected.isdigit():
+            await self._apply_setting(setting_id, None if is_deleted(msg.headers) else msg.data)
+            return
+        # A compare-and-set write, which the store may refuse; core NATS delivers
+        # it either way. The device follows what the store keeps instead.
+        if (task := self._spawn(self._confirm(setting_id, int(expected)))) is not None:
+            self._confirming[setting_id] = task
+
+    async def _confirm(self, setting_id: str, expected: int) -> None:
+        """Apply what the store keeps once it has decided on a compare-and-set write.
+
+        While the key's last sequence is still the one the write expected,
+        the store has not taken it in yet (a refused write leaves another
+        sequence there): ask again, for at most DIRECT_GET_TIMEOUT.
+        """
+        deadline = time.monotonic() + DIRECT_GET_TIMEOUT
+        while True:
+            reply = await self._direct_get(setting_id)
+            headers = (reply.headers or {}) if reply is not None else {}
+            status = headers.get("Status")
+            unchanged = (not status and headers.get("Nats-Sequence") == str(expected)) or (
+                status == "404" and expected == 0
+            )
+            if not unchanged or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(CONFIRM_RETRY)
+        self._confirming.pop(setting_id, None)
+        if not unchanged and (stored := _stored(reply)) is not None:
+            await self._apply_setting(setting_id, stored or None)
 
     async def _apply_setting(self, setting_id: str, raw: bytes | None) -> None:
         """Apply a stored value (None: deleted, back to the default); a bad one is logged and ignored."""
@@ -290,10 +322,12 @@ class Device:
         self.heartbeat_interval = seconds
         if self._heartbeat_task is None:  # not started yet: the first heartbeat carries it
             return
-        # From the next heartbeat on, and one at once saying so.
+        # From the next heartbeat on, and one at once saying so; the announcement
+        # states it too (docs/protocol.md, Heartbeat: which interval counts).
         self._heartbeat_task.cancel()
         await self.heartbeat()
         self._heartbeat_task = self._spawn(self._heartbeat_loop())
+        await self.announce()
 
     async def _reread_config_after_reconnects(self) -> None:
         seen = self.nc.stats["reconnects"]
@@ -406,6 +440,16 @@ class Device:
                 raise CommandRejectedError(msg) from None
             self._infos[entity_id] = (dict(entity), info)
         return info
+
+
+def _stored(reply: Msg | None) -> bytes | None:
+    """Return the value a direct get found, b"" for none (deleted or never set), None for no answer."""
+    if reply is None:
+        return None
+    status = (reply.headers or {}).get("Status")
+    if status:  # 404: the key has no message, so the default applies; 408, 503: no answer
+        return b"" if status == "404" else None
+    return b"" if is_deleted(reply.headers) else reply.data
 
 
 def _declared_config(
