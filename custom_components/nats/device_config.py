@@ -246,10 +246,9 @@ class DeviceConfigStore:
         assert self._kv is not None
         try:
             entry = await self._kv.get(bucket_key)
-        except nats.js.errors.KeyDeletedError as err:
-            self._store(bucket_key, _Stored(None, (err.entry.revision if err.entry else None) or 0))
-        except nats.js.errors.KeyNotFoundError:
-            pass
+        except nats.js.errors.KeyNotFoundError as err:
+            if err.entry is not None:  # deleted: nats-py hands over the delete marker
+                self._store(bucket_key, _Stored(None, err.entry.revision or 0))
         except _NATS_ERRORS:
             return None
         else:

@@ -303,3 +303,55 @@ async def test_without_jetstream_there_are_no_configuration_entities(
         if client is not None:
             await client.close()
         server.stop()
+
+
+async def test_refusals_say_what_is_wrong(hass: HomeAssistant, plug: Device, kv: KeyValue) -> None:
+    """A heartbeat in fractions of a second, a switch or text changed meanwhile, a key deleted meanwhile."""
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "number", SERVICE_SET_VALUE, HEARTBEAT, **{ATTR_VALUE: 30.5})
+    assert err.value.translation_key == "config_invalid"
+    assert "whole seconds" in err.value.translation_placeholders["error"]
+
+    results = await asyncio.gather(
+        _call(hass, "switch", SERVICE_TURN_OFF, LED),
+        _call(hass, "switch", SERVICE_TURN_ON, LED),
+        return_exceptions=True,
+    )
+    (error,) = [result for result in results if isinstance(result, HomeAssistantError)]
+    assert error.translation_placeholders["value"] == ("on" if results[0] is error else "off")
+
+    results = await asyncio.gather(
+        _call(hass, "text", "set_value", NAME, value="A"),
+        _call(hass, "text", "set_value", NAME, value="B"),
+        return_exceptions=True,
+    )
+    (error,) = [result for result in results if isinstance(result, HomeAssistantError)]
+    assert error.translation_placeholders["value"] == ('"B"' if results[0] is error else '"A"')
+
+    store = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.hub.device_config
+    seen = store._stored.get(("plug", "threshold"))
+    await _call(hass, "number", SERVICE_SET_VALUE, THRESHOLD, **{ATTR_VALUE: 6})
+    before_delete = store._stored[("plug", "threshold")]
+    await kv.delete("plug.threshold")
+    await wait_for(hass, lambda: state_of(hass, THRESHOLD)() == "5")
+    store._stored[("plug", "threshold")] = before_delete  # as if the delete had not been seen yet
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass, "number", SERVICE_SET_VALUE, THRESHOLD, **{ATTR_VALUE: 9})
+    assert err.value.translation_placeholders["value"] == "5", "deleted: the default"
+    assert seen is None or seen.revision < before_delete.revision
+
+
+async def test_a_write_while_disconnected_is_refused(
+    hass: HomeAssistant, plug: Device, nats_server: NatsServer
+) -> None:
+    """Without the connection the configuration entities are unavailable, and a write says why."""
+    hub = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.hub
+    nats_server.stop()
+    try:
+        await wait_for(hass, lambda: state_of(hass, THRESHOLD)() == STATE_UNAVAILABLE)
+        with pytest.raises(HomeAssistantError) as err:
+            await hub.device_config.async_set("plug", "threshold", 7)
+        assert err.value.translation_key == "not_connected"
+    finally:
+        nats_server.start()
+    await wait_for(hass, lambda: state_of(hass, THRESHOLD)() == "5", timeout=15)
