@@ -6,7 +6,8 @@ Run it against a nats-server Home Assistant's NATS integration uses:
 
 The plug appears in Home Assistant as "Desk plug" with a switch and a
 power sensor; turning the switch on or off reaches `switch_relay` below,
-and its answer is what Home Assistant shows.
+and its answer is what Home Assistant shows. Its name and a child lock are
+settings, changed on the device's page in Home Assistant.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import nats
 
+from nats_home.config_settings import ConfigValue
 from nats_home.device import CommandRejectedError, Device
 
 ENTITIES = [
@@ -33,6 +35,11 @@ ENTITIES = [
         "state_class": "measurement",
         "precision": 1,
     },
+]
+
+SETTINGS = [
+    {"id": "name", "name": "Name", "type": "text"},  # the library renames the device itself
+    {"id": "child_lock", "name": "Child lock", "type": "switch", "default": False},
 ]
 
 
@@ -56,6 +63,11 @@ class Plug:
         self.on = command["state"] == "ON"
         return {"state": "ON" if self.on else "OFF"}
 
+    async def on_config(self, setting_id: str, value: ConfigValue) -> None:
+        """Apply a setting changed in Home Assistant (or stored while the plug was off)."""
+        if setting_id == "child_lock":
+            self.child_lock = bool(value)
+
     def power(self) -> float:
         """Read the power meter."""
         return round(random.uniform(40, 60), 1) if self.on else 0.0  # noqa: S311
@@ -72,6 +84,8 @@ async def run(server: str, prefix: str) -> None:
         ENTITIES,
         prefix=prefix,
         command_handler=plug.switch_relay,
+        config=SETTINGS,
+        on_config=plug.on_config,
         manufacturer="Example",
         model="Plug 1",
     )
