@@ -160,9 +160,13 @@ class Bench:
     def nats_url(self) -> str:
         return f"nats://127.0.0.1:{self.nats_port}"
 
-    def start_nats(self) -> None:
+    def start_nats(self, jetstream: bool = False) -> None:
+        """nats-server on a free loopback port; with JetStream, its store in the work dir."""
         self.nats_port = free_port()
-        proc = self.popen([nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.nats_port)], "nats.log")
+        args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.nats_port)]
+        if jetstream:
+            args += ["-js", "-sd", str(self.workdir / "jetstream")]
+        proc = self.popen(args, "nats.log")
         wait_port(self.nats_port, proc, "nats-server")
 
     def start_mosquitto(self) -> None:

@@ -1,5 +1,5 @@
-"""Run every benchmark in turn (round trip, ingest, cold start + memory, firmware, ESPHome
-native API) and time each.
+"""Run every benchmark in turn (round trip, ingest, cold start + memory, cold start from
+retained data with devices offline, firmware, ESPHome native API) and time each.
 
 uv run python bench/run_all.py [--quick]
 """
@@ -20,16 +20,17 @@ def main() -> None:
     quick = [a for a in sys.argv[1:] if a == "--quick"]
     timings = {}
     # firmware.py has no --quick: it is short already.
-    for name, extra in (
-        ("roundtrip", quick),
-        ("ingest", quick),
-        ("coldstart", quick),
-        ("firmware", []),
-        ("esphome_api", quick),
+    for name, script, extra in (
+        ("roundtrip", "roundtrip", quick),
+        ("ingest", "ingest", quick),
+        ("coldstart", "coldstart", quick),
+        ("coldstart --retained", "coldstart", [*quick, "--retained"]),
+        ("firmware", "firmware", []),
+        ("esphome_api", "esphome_api", quick),
     ):
         print(f"\n=== {name} ===", flush=True)
         t0 = time.monotonic()
-        subprocess.run([sys.executable, str(BENCH / f"{name}.py"), *extra], check=True)
+        subprocess.run([sys.executable, str(BENCH / f"{script}.py"), *extra], check=True)
         timings[name] = time.monotonic() - t0
     print(
         "\n"

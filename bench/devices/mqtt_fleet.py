@@ -48,16 +48,21 @@ def main() -> None:
     client.loop_start()
     ents = entities(args.profile, args.entities)
     last = None
+    t0 = time.monotonic()
     for i in range(args.devices):
         dev = device_id(args.profile, i)
+        if i % 2000 == 1999 and last is not None:
+            # At most 40,000 queued: QoS 1 message ids are 16 bits, and paho refuses a
+            # message whose id is still queued (ERR_QUEUE_SIZE) once they wrap.
+            last.wait_for_publish(timeout=600)
         for entity in ents:
             topic, config = discovery_config(args.profile, dev, entity)
             last = client.publish(topic, json.dumps(config), qos=1, retain=True)
             if args.profile == "cold":
                 last = client.publish(config["state_topic"], str(cold_state(entity, i)), qos=1, retain=True)
     if last is not None:
-        last.wait_for_publish(timeout=120)
-    print(json.dumps({"ready": True}), flush=True)
+        last.wait_for_publish(timeout=1800)  # QoS 1, in order: the last acked, all are retained
+    print(json.dumps({"ready": True, "fill_s": round(time.monotonic() - t0, 2)}), flush=True)
 
     subjects = [f"bench/{device_id(args.profile, i)}/v/state" for i in range(args.devices)]
     counters = [0] * args.devices

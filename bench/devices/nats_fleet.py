@@ -7,6 +7,15 @@ Reads commands on stdin, one JSON per line, answers one JSON line on stdout:
   {"cmd": "run", "rate": R, "seconds": S}  or  {"cmd": "run", "rate": R, "count": N}
   -> {"sent": n, "t_first": monotonic, "t_last": monotonic, "achieved_rate": r}
   {"cmd": "quit"}
+
+With --retain (cold profile) the fleet instead fills the home's JetStream streams
+the way devices fill them, then leaves: it creates the streams with the
+integration's own configurations (custom_components.nats.retention, imported from
+--integration-root, the Home Assistant config dir whose custom_components/nats is
+measured), publishes on core NATS every device's announcement, each entity's
+state and one heartbeat (online, the announced interval), waits until the
+streams hold every message (stream info), prints one JSON line with the counts
+and closes its connection without a goodbye, as devices that lost power would.
 """
 
 from __future__ import annotations
@@ -14,12 +23,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
 import random
 import sys
 import time
 
 from fleet_common import Pacer, cold_state, device_id, entities, report
 import nats
+
+HEARTBEAT_INTERVAL = 3600
+"""What the fleet's announcements say (heartbeat_interval) and its heartbeats repeat."""
+CHUNK = 500
+"""Devices published before waiting for the streams to store them: nats-server drops core
+publishes beyond a stream's ingest queue, and devices do not all speak in the same second."""
 
 
 async def main() -> None:
@@ -30,6 +46,8 @@ async def main() -> None:
     parser.add_argument("--devices", type=int, required=True)
     parser.add_argument("--entities", type=int, default=1)
     parser.add_argument("--jitter", type=float, default=1.0)
+    parser.add_argument("--retain", action="store_true", help="fill the streams, then leave")
+    parser.add_argument("--integration-root", help="dir holding custom_components/nats (--retain)")
     args = parser.parse_args()
     loop = asyncio.get_running_loop()
     loop.set_debug(False)
@@ -46,7 +64,7 @@ async def main() -> None:
                 "name": dev,
                 "manufacturer": "bench",
                 "model": "sim",
-                "heartbeat_interval": 3600,
+                "heartbeat_interval": HEARTBEAT_INTERVAL,
                 "entities": ents,
             }
         ).encode()
@@ -60,6 +78,9 @@ async def main() -> None:
                 for e in ents
             ]
         devices.append((dev, announcement, states))
+    if args.retain:
+        await fill_streams(nc, args, devices)
+        return
     state_subjects = [f"{p}.devices.{dev}.sensor.v.state" for dev, _, _ in devices]
     counters = [0] * len(devices)
 
@@ -133,6 +154,66 @@ async def main() -> None:
         await nc.flush()
         report(sent, t_first, t_last, counters)
     await nc.drain()
+
+
+async def fill_streams(nc, args, devices: list[tuple[str, bytes, list[tuple[str, bytes]]]]) -> None:
+    """Create the home's streams, publish what devices publish, wait until all is stored."""
+    sys.path.insert(0, str(Path(args.integration_root).resolve()))
+    from custom_components.nats.protocol.subjects import Subjects  # noqa: PLC0415
+    from custom_components.nats.retention import stream_configs  # noqa: PLC0415
+
+    js = nc.jetstream(timeout=30)
+    configs = stream_configs(Subjects(args.prefix))
+    for config in configs:
+        await js.add_stream(config)
+    devices_stream, states_stream = (c.name for c in configs)
+    p = args.prefix
+    heartbeat = json.dumps({"v": 1, "online": True, "interval": HEARTBEAT_INTERVAL, "uptime": 3600}).encode()
+
+    async def stored() -> tuple[int, int]:
+        a = await js.stream_info(devices_stream)
+        b = await js.stream_info(states_stream)
+        return a.state.messages, b.state.messages
+
+    t0 = time.monotonic()
+    want = (0, 0)
+    republished = 0
+    for start in range(0, len(devices), CHUNK):
+        chunk = devices[start : start + CHUNK]
+        want = (want[0] + len(chunk), want[1] + sum(len(states) + 1 for _, _, states in chunk))
+        for attempt in range(4):
+            for dev, announcement, states in chunk:
+                await nc.publish(f"{p}.discovery.announce.{dev}", announcement)
+                for subject, payload in states:
+                    await nc.publish(subject, payload)
+                await nc.publish(f"{p}.devices.{dev}.status", heartbeat)
+            await nc.flush()
+            deadline = time.monotonic() + 10
+            while True:  # polled: the server says nothing when a stream has stored a message
+                have = await stored()
+                if have == want or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.01)
+            if have == want:
+                break
+            if attempt == 3:
+                raise SystemExit(f"the streams hold {have} messages, not {want}")
+            republished += len(chunk)  # the server dropped some: publish the chunk again
+    seconds = time.monotonic() - t0
+    print(
+        json.dumps(
+            {
+                "ready": True,
+                "streams": {devices_stream: want[0], states_stream: want[1]},
+                "fill_s": round(seconds, 2),
+                "messages_per_s": round(sum(want) / seconds),
+                "republished_devices": republished,
+                "heartbeat_interval": HEARTBEAT_INTERVAL,
+            }
+        ),
+        flush=True,
+    )
+    await nc.close()  # no goodbye: the retained heartbeats still say online
 
 
 if __name__ == "__main__":
