@@ -51,6 +51,9 @@ HOST_ENTITIES = {
     ("event", "doorbell"),
     ("event", "remote"),
 }
+# (CONFIG_KEY, setting id) of the settings it declares (its configuration store),
+# which Home Assistant makes configuration entities of when the server has JetStream.
+HOST_SETTINGS = {("config", "heartbeat_interval"), ("config", "name")}
 
 
 def run_tool(args: list[str | Path], timeout: float, **kwargs: object) -> str:

@@ -31,7 +31,7 @@ from ..components.nats.conftest import (  # noqa: F401 (fixtures)
     wait_for,
 )
 from ..nats_server import NatsServer
-from .conftest import HOST_DEVICE_ID, HOST_ENTITIES, HostFirmware, HostFirmwareFactory
+from .conftest import HOST_DEVICE_ID, HOST_ENTITIES, HOST_SETTINGS, HostFirmware, HostFirmwareFactory
 from .many_entities import DEVICE_ID as MANY_DEVICE_ID, expected_entities
 
 pytestmark = pytest.mark.timeout(600)
@@ -61,7 +61,7 @@ async def _started(
     hass: HomeAssistant, entry: MockConfigEntry, host_firmware: HostFirmwareFactory, server: NatsServer
 ) -> Any:
     firmware = host_firmware(server.url)
-    await wait_for(hass, lambda: _registered(hass, entry) == HOST_ENTITIES, timeout=30)
+    await wait_for(hass, lambda: _registered(hass, entry) == HOST_ENTITIES | HOST_SETTINGS, timeout=30)
     await wait_for(hass, lambda: _state(hass, "select", "mode").state == "comfort", timeout=10)
     return firmware
 
@@ -543,3 +543,56 @@ async def test_firmware_refusals_reach_home_assistant(
     _assert_rejected(err.value, 'direction must be "forward" or "reverse"')
     state = hass.states.get(fan)
     assert (state.state, state.attributes["direction"]) == ("off", direction)
+
+
+async def test_firmware_settings_are_configuration_entities(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    nats_server: NatsServer,
+    host_firmware: HostFirmwareFactory,
+) -> None:
+    """Heartbeat interval and name set in Home Assistant reach the firmware live and survive its restart."""
+    firmware = await _started(hass, setup_entry, host_firmware, nats_server)
+    registry = er.async_get(hass)
+    interval = registry.async_get_entity_id("number", DOMAIN, f"{HOST_DEVICE_ID}:config:heartbeat_interval")
+    name = registry.async_get_entity_id("text", DOMAIN, f"{HOST_DEVICE_ID}:config:name")
+    assert interval is not None
+    assert name is not None
+    state = hass.states.get(interval)
+    assert state is not None
+    assert (
+        float(state.state),
+        state.attributes["min"],
+        state.attributes["max"],
+        state.attributes["step"],
+    ) == (
+        5,
+        5,
+        3600,
+        1,
+    )
+    assert state.attributes["unit_of_measurement"] == "s"
+    await wait_for(hass, lambda: hass.states.get(name).state == "NATS host demo")  # type: ignore[union-attr]
+
+    def device_name() -> str | None:
+        device = dr.async_get(hass).async_get_device_by_identifier(
+            (DOMAIN, HOST_DEVICE_ID), setup_entry.entry_id
+        )
+        return device.name if device is not None else None
+
+    await _call(hass, "number", "set_value", interval, value=12)
+    await wait_for(hass, lambda: "Heartbeat interval 12 s (stored)" in firmware.log(), timeout=10)
+    await _call(hass, "text", "set_value", name, value="Garden shed")
+    await wait_for(hass, lambda: "Name 'Garden shed' (stored)" in firmware.log(), timeout=10)
+    await wait_for(hass, lambda: device_name() == "Garden shed", timeout=10)
+    # A value the firmware cannot take is refused by Home Assistant before it is stored.
+    with pytest.raises((HomeAssistantError, ServiceValidationError)):
+        await _call(hass, "number", "set_value", interval, value=2)
+
+    # Restarted, the firmware reads the stored values before it announces.
+    firmware.kill()
+    firmware = host_firmware(nats_server.url)
+    await wait_for(hass, lambda: "Name 'Garden shed' (stored)" in firmware.log(), timeout=15)
+    assert "Heartbeat interval 12 s (stored)" in firmware.log()
+    assert device_name() == "Garden shed"
+    assert float(hass.states.get(interval).state) == 12  # type: ignore[union-attr]
