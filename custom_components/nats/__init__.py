@@ -42,4 +42,5 @@ async def async_remove_config_entry_device(
             hub.forget_device(device_id)
             if hub.retention.available and hub.client is not None and hub.connected:
                 await async_purge_device(hub.client, hub.subjects, device_id)
+            await hub.device_config.async_forget(device_id)
     return True

@@ -41,6 +41,7 @@ from .protocol.config_settings import (
     encode_value,
     key,
     parse_key,
+    stream_name,
 )
 from .protocol.errors import ProtocolError
 
@@ -255,6 +256,23 @@ class DeviceConfigStore:
             self._store(bucket_key, _Stored(entry.value, entry.revision or 0))
         device_id, setting_id = bucket_key.split(".", 1)
         return self.value(device_id, setting_id)
+
+    async def async_forget(self, device_id: str) -> None:
+        """Purge a removed device's settings, so a device announcing that id again starts from defaults."""
+        self._declared.pop(device_id, None)
+        for stored in [stored for stored in self._stored if stored[0] == device_id]:
+            del self._stored[stored]
+        if self._kv is None or self._hub.client is None or not self._hub.connected:
+            return
+        subject = f"$KV.{self.bucket}.{device_id}.>"
+        try:
+            await self._hub.client.jetstream(timeout=5).purge_stream(
+                stream_name(self.bucket), subject=subject
+            )
+        except _NATS_ERRORS as err:
+            _LOGGER.warning(
+                "Device %s: could not purge its settings from bucket %s: %s", device_id, self.bucket, err
+            )
 
     async def async_follow(self, runtime: DeviceRuntime) -> None:
         """Create, update or remove a device's configuration entities after a valid announcement."""

@@ -11,9 +11,11 @@ from typing import Any
 
 import nats
 from nats.aio.client import Client
+import nats.js.errors
 from nats.js.kv import KeyValue
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.const import (
@@ -27,6 +29,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
 
 from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_SERVERS, DOMAIN
 from nats_home.config_settings import ConfigValue, bucket_name
@@ -355,3 +358,30 @@ async def test_a_write_while_disconnected_is_refused(
     finally:
         nats_server.start()
     await wait_for(hass, lambda: state_of(hass, THRESHOLD)() == "5", timeout=15)
+
+
+async def test_removing_a_device_purges_its_settings(
+    hass: HomeAssistant, plug: Device, kv: KeyValue, hass_ws_client: WebSocketGenerator
+) -> None:
+    """A device removed in the UI leaves no settings behind; one announcing that id again starts from defaults."""
+    assert await async_setup_component(hass, "config", {})
+    await _call(hass, "number", SERVICE_SET_VALUE, THRESHOLD, **{ATTR_VALUE: 12})
+    await kv.put("lamp.threshold", b"3")  # another device's stays
+    await plug.stop()
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "plug"), entry.entry_id)
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "device_id": device.id,
+            "config_entry_id": entry.entry_id,
+        }
+    )
+    assert (await ws.receive_json())["success"]
+    with pytest.raises(nats.js.errors.KeyNotFoundError):
+        await kv.get("plug.threshold")
+    assert (await kv.get("lamp.threshold")).value == b"3"
+    await plug.start()
+    await wait_for(hass, lambda: state_of(hass, THRESHOLD)() == "5")
+    assert plug.config_values["threshold"] == 5
