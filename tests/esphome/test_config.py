@@ -55,6 +55,9 @@ def test_example_generates_source(esphome_bin: Path, yaml: Path) -> None:
     assert "nats::NatsClient" in code
     # The client receives entity updates as a registered controller.
     assert "esphome_controllers()" in code
+    # The configuration store is on by default.
+    defines = next(data_dir.glob("build/*/src/esphome/core/defines.h")).read_text()
+    assert "#define USE_NATS_CONFIG_STORE" in defines
 
 
 BASE = """
@@ -107,6 +110,7 @@ def test_servers_list_and_credentials_are_accepted(esphome_bin: Path, tmp_path: 
         ("  host: 10.0.0.1\n  prefix: " + ".".join(["site"] * 13) + "x", "at most 64 fit"),
         ("  host: 10.0.0.1\n  max_payload_size: 4096", "split into rx_buffer_size"),
         ("  host: 10.0.0.1\n  tx_buffer_size: 512", "tx_buffer_size"),
+        ("  host: 10.0.0.1\n  discovery: false\n  config_store: true", "config_store needs discovery"),
     ],
     ids=[
         "device_id",
@@ -120,6 +124,7 @@ def test_servers_list_and_credentials_are_accepted(esphome_bin: Path, tmp_path: 
         "prefix-length",
         "max_payload_size",
         "tx-buffer-too-small",
+        "config-store-without-discovery",
     ],
 )
 def test_invalid_config_is_rejected_with_a_reason(
@@ -134,3 +139,19 @@ def test_node_name_is_the_default_device_id(esphome_bin: Path, tmp_path: Path) -
     out = check_config(esphome_bin, tmp_path, "  host: 10.0.0.1", name="my-node")
     assert out.startswith("OK"), out[-3000:]
     assert "device_id: my-node" in out
+
+
+def test_config_store_follows_discovery_and_bounds_the_name(esphome_bin: Path, tmp_path: Path) -> None:
+    out = check_config(esphome_bin, tmp_path, "  host: 10.0.0.1")
+    assert out.startswith("OK"), out[-3000:]
+    assert "config_store: true" in out
+    out = check_config(esphome_bin, tmp_path, "  host: 10.0.0.1\n  discovery: false")
+    assert out.startswith("OK"), out[-3000:]
+    assert "config_store: false" in out
+    # The friendly name is the default of the name setting, at most 64 characters.
+    long_name = "node\n  friendly_name: " + "N" * 65
+    out = check_config(esphome_bin, tmp_path, "  host: 10.0.0.1", name=long_name)
+    assert not out.startswith("OK"), out[-3000:]
+    assert "the friendly name is 65 characters long" in out, out[-3000:]
+    out = check_config(esphome_bin, tmp_path, "  host: 10.0.0.1\n  config_store: false", name=long_name)
+    assert out.startswith("OK"), out[-3000:]
