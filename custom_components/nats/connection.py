@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import nkeys
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 
 from nats.aio.client import Client, RawCredentials
 import nats.errors
@@ -27,6 +28,7 @@ from .const import (
     CONF_SERVERS,
     CONF_TLS_CA,
     CONF_TOKEN,
+    DOMAIN,
 )
 
 CONNECT_TIMEOUT: Final = 5.0
@@ -45,6 +47,19 @@ class ConnectionFailedError(Exception):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
         self.reason = reason
+
+    def config_entry_error(self) -> ConfigEntryAuthFailed | ConfigEntryNotReady:
+        """Return the error Home Assistant acts on at set-up: reauthentication, or a retry later."""
+        placeholders = {"error": str(self)}
+        if self.reason == "invalid_auth":
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders=placeholders,
+            )
+        return ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect", translation_placeholders=placeholders
+        )
 
 
 class InvalidUrlError(ValueError):

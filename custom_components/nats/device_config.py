@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 from typing import TYPE_CHECKING, Final
 
@@ -23,6 +23,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 import nats.errors
+from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
 import nats.js.errors
 from nats.js.kv import KeyValue
@@ -44,6 +45,7 @@ from .protocol.config_settings import (
     stream_name,
 )
 from .protocol.errors import ProtocolError
+from .retention import OURS, async_change_replicas
 
 if TYPE_CHECKING:
     from .device_runtime import DeviceRuntime
@@ -103,11 +105,12 @@ class DeviceConfigStore:
         try:
             try:
                 kv = await js.key_value(self.bucket)
+                await self._async_follow_replicas(js, replicas)
             except nats.js.errors.BucketNotFoundError:
                 kv = await js.create_key_value(
                     KeyValueConfig(
                         bucket=self.bucket,
-                        description="NATS Home: the settings of every device",
+                        description=f"{OURS} the settings of every device",
                         history=1,
                         storage=StorageType.FILE,
                         replicas=replicas,
@@ -137,6 +140,12 @@ class DeviceConfigStore:
                 self.bucket,
                 INITIAL_LOAD_TIMEOUT,
             )
+
+    async def _async_follow_replicas(self, js: JetStreamContext, replicas: int) -> None:
+        """Give the bucket the replicas the options ask, as the streams get them, if NATS Home made it."""
+        found = (await js.stream_info(stream_name(self.bucket))).config
+        if found.num_replicas != replicas and (found.description or "").startswith(OURS):
+            await async_change_replicas(js, replace(found, num_replicas=replicas), found)
 
     async def async_stop(self) -> None:
         """Stop watching (before the connection closes: nats-py's consumer tasks end only then)."""

@@ -48,6 +48,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
             "restored_at_start": asdict(hub.restored),
         },
         "last_discovery": _last_gather(hub),
+        "settings_store": {"bucket": hub.device_config.bucket, "available": hub.device_config.available},
         "devices": {
             device_id: {
                 "announcement": async_redact_data(asdict(device.announcement), TO_REDACT),
@@ -55,6 +56,10 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
                 # How long ago it was last heard; after a restart, measured from the server's timestamps.
                 "last_heard_seconds_ago": _seconds_ago(hass, device.liveness.last_seen),
                 "states": _states(device),
+                "settings": {
+                    setting.id: hub.device_config.value(device_id, setting.id)
+                    for setting in device.announcement.config
+                },
             }
             for device_id, device in sorted(hub.devices.items())
         },

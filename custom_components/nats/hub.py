@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -126,18 +125,7 @@ class NatsHub:
                 reconnected_cb=self._on_reconnected,
             )
         except ConnectionFailedError as err:
-            placeholders = {"error": str(err)}
-            if err.reason == "invalid_auth":
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="invalid_auth",
-                    translation_placeholders=placeholders,
-                ) from err
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders=placeholders,
-            ) from err
+            raise err.config_entry_error() from err
         self.connected = True
 
     async def async_start(self) -> None:

@@ -19,7 +19,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from .device_runtime import EntityKey
+from .device_runtime import DeviceRuntime, EntityKey
 from .protocol.errors import ProtocolError
 from .protocol.models import Heartbeat
 from .protocol.payloads import parse_heartbeat
@@ -64,6 +64,7 @@ async def async_restore(hub: NatsHub) -> RestoreSummary:
     )
     retained = _by_device(hub, states, heartbeats)
     available = 0
+    restored: list[DeviceRuntime] = []
     for message in announcements:
         device_id = subjects.announce_device(message.subject)
         if not device_id:
@@ -72,6 +73,7 @@ async def async_restore(hub: NatsHub) -> RestoreSummary:
         runtime = hub.discovery.restore(message.subject, device_id, message.data, found.states)
         if runtime is None:
             continue
+        restored.append(runtime)
         heartbeat = found.heartbeat
         interval = heartbeat.interval if heartbeat is not None else runtime.announcement.heartbeat_interval
         online = heartbeat.online if heartbeat is not None else True
@@ -79,6 +81,11 @@ async def async_restore(hub: NatsHub) -> RestoreSummary:
         available += runtime.liveness.available
     # Within set-up: the platforms add the restored entities before set-up ends.
     await hub.platforms.async_set_up_now(hub.discovery.restored_platforms())
+    # Their settings' entities too, also for a device still offline; their platforms are
+    # set up once set-up has ended, so this runs after it.
+    hub.entry.async_create_background_task(
+        hub.hass, _async_follow_settings(hub, restored), "nats restored device settings"
+    )
     summary = RestoreSummary(
         devices=len(hub.devices),
         available=available,
@@ -94,6 +101,12 @@ async def async_restore(hub: NatsHub) -> RestoreSummary:
             summary.seconds,
         )
     return summary
+
+
+async def _async_follow_settings(hub: NatsHub, restored: list[DeviceRuntime]) -> None:
+    for runtime in restored:
+        if hub.devices.get(runtime.id) is runtime:  # not removed meanwhile
+            await hub.device_config.async_follow(runtime)
 
 
 def _by_device(

@@ -139,7 +139,7 @@ async def async_ensure_streams(
             )
             return RetentionResult(available=False, mismatches={})
         if (problems := differences(wanted, found)) and _only_replicas_of_ours(wanted, found):
-            problems = await _async_change_replicas(js, wanted, found)
+            problems = await async_change_replicas(js, wanted, found)
         if problems:
             mismatches[name] = problems
             _LOGGER.warning(
@@ -158,9 +158,7 @@ def _only_replicas_of_ours(wanted: StreamConfig, found: StreamConfig) -> bool:
     )
 
 
-async def _async_change_replicas(
-    js: JetStreamContext, wanted: StreamConfig, found: StreamConfig
-) -> list[str]:
+async def async_change_replicas(js: JetStreamContext, wanted: StreamConfig, found: StreamConfig) -> list[str]:
     """Give a stream of the integration the replicas the options ask; return the mismatch if refused."""
     name = wanted.name or ""
     try:

@@ -148,6 +148,8 @@ async def test_replicas_change_on_the_streams_of_the_home_only(
     assert (await js.stream_info(DEVICES)).config.num_replicas == 3
     assert f"Changed JetStream stream {DEVICES} from 1 to 3 replicas" in caplog.text
     assert (await js.stream_info(STATES)).config.num_replicas == 1  # the user's: only reported
+    # The settings bucket NATS Home created follows the option like its streams.
+    assert (await js.stream_info("KV_NATS_HOME_HOME_CONFIG")).config.num_replicas == 3
     assert _stream_issues(hass) == {STATES: "1 replicas instead of 3"}
 
     hass.config_entries.async_update_entry(entry, options={CONF_REPLICAS: 5})

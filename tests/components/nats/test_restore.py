@@ -16,7 +16,8 @@ from nats.js import JetStreamContext
 import nats.js.errors
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
@@ -229,3 +230,28 @@ async def test_a_removed_device_is_not_restored(
     assert set(setup_entry.runtime_data.hub.devices) == {"cellar"}
     assert dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "attic"), setup_entry.entry_id) is None
     assert _value(hass, "switch.cellar_relay") == "on"
+
+
+async def test_an_offline_devices_settings_are_restored_too(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+) -> None:
+    """A device still offline after the restart keeps its configuration entities, with the stored value."""
+    led = {"id": "led", "name": "Status LED", "type": "switch", "default": True}
+    lamp = await device_factory("lamp", PLUG, config=[led])
+    await wait_for(hass, lambda: _value(hass, "switch.lamp_status_led") == "on")
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.lamp_status_led"}, blocking=True
+    )
+    await lamp.stop()
+    await _stop_home_assistant(hass, setup_entry)
+    assert await hass.config_entries.async_setup(setup_entry.entry_id)
+    assert _value(hass, "switch.lamp_relay") == STATE_UNAVAILABLE  # it said goodbye
+    # Settings wait in the bucket for the device: their entity is there, with the stored value.
+    await wait_for(hass, lambda: _value(hass, "switch.lamp_status_led") == "off")
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_entry)
+    assert diagnostics["devices"]["lamp"]["settings"] == {"led": False}
+    assert diagnostics["retention"]["restored_at_start"]["devices"] == 1
+    assert diagnostics["devices"]["lamp"]["available"] is False
