@@ -267,8 +267,10 @@ def render(data: dict, name: str) -> None:
             if row["timed_out"]:
                 bad = [x for x in rs if x["timed_out"]]
                 all_s = f"not done in {len(bad)}/{len(rs)} run(s): " + "; ".join(
-                    f"{x['ready']:,} of {x['entities']:,} entities with state after {x['timeout']:.0f} s "
-                    f"(the last at {x['last_ready_s'] or 0:.1f} s)"
+                    f"{x['ready']:,} of {x['entities']:,} entities with state after "
+                    f"{x.get('ended_s') or x['timeout']:.0f} s (the last at {x['last_ready_s'] or 0:.1f} s"
+                    + ("; none for the 120 s after it" if x.get("stalled") else "")
+                    + ")"
                     for x in bad
                 )
                 if row["all"]:
@@ -370,7 +372,7 @@ def render(data: dict, name: str) -> None:
         if a and b:
             lines.append(f"Ratio NATS/MQTT cold start, N={n:,}: {a['median'] / b['median']:.2f}")
         elif a and (cut := [x for x in runs if x["side"] == "mqtt" and x["devices"] == n and x["timed_out"]]):
-            limit = max(x["timeout"] for x in cut)
+            limit = max(x.get("ended_s") or x["timeout"] for x in cut)
             lines.append(
                 f"Ratio NATS/MQTT cold start, N={n:,}: < {a['median'] / limit:.2f} "
                 f"(MQTT not done in {limit:.0f} s)"
@@ -390,7 +392,7 @@ def render(data: dict, name: str) -> None:
             for n in sizes:  # runs cut short: a triangle at their time limit
                 cut = [x for x in runs if x["side"] == side and x["devices"] == n and x["timed_out"]]
                 if cut and not (table_rows.get(f"{side}-{n}") or {}).get("all"):
-                    limit = max(x["timeout"] for x in cut)
+                    limit = max(x.get("ended_s") or x["timeout"] for x in cut)
                     ax1.plot([n * args.entities], [limit], marker="^", color=line.get_color())
                     ax1.annotate(
                         f"not done in {limit:.0f} s", (n * args.entities, limit), fontsize=7, ha="right"

@@ -581,8 +581,10 @@ async def coldstart(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
     # a run that made no progress for `stall` seconds is over.
     stall = job.get("stall") if job.get("retained") else None
 
+    ended = {"s": 0.0, "stalled": False}
+
     async def _until_all(t0: float) -> bool:
-        """Wait until every entity has a state; return whether the run timed out."""
+        """Wait until every entity has a state; return whether the run gave up first."""
         deadline = t0 + job["timeout"]
         progress = (0, time.monotonic())
         while len(ready) < expected:
@@ -590,11 +592,13 @@ async def coldstart(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
             if len(ready) != progress[0]:
                 progress = (len(ready), now)
             if now > deadline or (stall and now - progress[1] > stall):
+                ended.update(s=now - t0, stalled=now <= deadline)
                 return True
             await asyncio.sleep(0.01)
         return False
 
     timed_out = await _until_all(t0)
+    gave_up = {"ended_s": ended["s"], "stalled": ended["stalled"]} if timed_out else {}
     if prof:
         prof.disable()
     cpu = await _meter(hass, meter, False)
@@ -646,6 +650,7 @@ async def coldstart(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
         "fill": fill,
         "devices_gone": devices_gone,
         **cold,
+        **gave_up,
         "ready_at_setup": ready_at_setup,
         "timed_out": timed_out,
         "rss_before": rss0,
