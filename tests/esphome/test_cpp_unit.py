@@ -23,7 +23,7 @@ from .conftest import BUILD_DIR, ROOT, run_tool
 
 # The first test of a worker may install ESPHome and build: more than the
 # default 120 s on a cold machine. Every wait inside a test has its own limit.
-pytestmark = pytest.mark.timeout(600)
+pytestmark = pytest.mark.timeout(900)  # ASan builds of every unit test on a busy 2-core machine
 
 COMPONENT = ROOT / "esphome_components" / "nats"
 CPP_TESTS = Path(__file__).parent / "cpp"
