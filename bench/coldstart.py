@@ -102,7 +102,9 @@ def run_case(args: argparse.Namespace, side: str, n: int, r: int, sizes: list[in
             "timeout": timeout,
             "stall": 120,  # retained: no new entity with state for 120 s ends the run
             "fill_timeout": 300 + expected * 0.003,
-            "profile": [f"coldstart-{side}"] if args.profile and n == max(sizes) and r == 0 else [],
+            "profile": [f"coldstart-{side}", f"coldstart-{side}-again"]
+            if args.profile and n == max(sizes) and r == 0
+            else [],
         }
         res = bench.run_ha(job, f"{side}-{n}", timeout=900 + timeout + job["fill_timeout"])
     res["round"] = r

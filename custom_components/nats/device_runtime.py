@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.helpers.device_registry import DeviceEntry
+
 from .availability import Liveness
 from .protocol.models import DeviceAnnouncement
 from .protocol.platform import EntityInfo
@@ -28,6 +30,8 @@ class DeviceRuntime:
     descriptions: dict[EntityKey, EntityInfo] = field(default_factory=dict)
     states: dict[EntityKey, object] = field(default_factory=dict)
     entities: dict[EntityKey, NatsEntity[Any, Any]] = field(default_factory=dict)
+    device_entry: DeviceEntry | None = None
+    """Its device registry entry, which its entities link to directly (no lookup per entity)."""
 
     @property
     def id(self) -> str:

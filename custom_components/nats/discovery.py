@@ -52,7 +52,7 @@ class Discovery:
         # An announcement is a sign of life.
         self._hub.availability.track(runtime.liveness, device.heartbeat_interval)
         if previous != device:
-            self._update_device_registry(device)
+            runtime.device_entry = self._update_device_registry(device)
             runtime.announcement = device
             await self._async_apply_entities(runtime, previous)
         await self._hub.device_config.async_follow(runtime)  # also for a device restored unchanged
@@ -69,7 +69,7 @@ class Discovery:
         if device is None:
             return None
         runtime = self._hub.devices[device.id] = DeviceRuntime(device, Liveness(device.id))
-        self._update_device_registry(device)
+        runtime.device_entry = self._update_device_registry(device)
         descriptions = {(e.platform, e.id): e for e in device.entities}
         self._hub.set_descriptions(runtime, descriptions, states)
         for (platform, _), description in descriptions.items():
@@ -103,7 +103,7 @@ class Discovery:
         ir.async_delete_issue(self._hub.hass, DOMAIN, unsupported_version_issue_id(device.id))
         return device
 
-    def _update_device_registry(self, device: DeviceAnnouncement) -> None:
+    def _update_device_registry(self, device: DeviceAnnouncement) -> dr.DeviceEntry:
         registry = dr.async_get(self._hub.hass)
         info: dict[str, Any] = {
             "config_entry_id": self._hub.entry.entry_id,
@@ -117,15 +117,15 @@ class Discovery:
         }
         if device.mac:
             try:
-                registry.async_get_or_create(**info, connections={(dr.CONNECTION_NETWORK_MAC, device.mac)})
+                return registry.async_get_or_create(
+                    **info, connections={(dr.CONNECTION_NETWORK_MAC, device.mac)}
+                )
             except (dr.DeviceInfoError, dr.DeviceCollisionError):
                 # Cloned firmware or a lying device: keep the device, not the MAC.
                 _LOGGER.warning(
                     "Device %s: MAC %s already belongs to another device; ignoring it", device.id, device.mac
                 )
-            else:
-                return
-        registry.async_get_or_create(**info)
+        return registry.async_get_or_create(**info)
 
     async def _async_apply_entities(
         self, runtime: DeviceRuntime, previous: DeviceAnnouncement | None

@@ -68,7 +68,12 @@ class NatsEntity[I: EntityInfo, S](Entity):
         self._last_write = 0.0
         self._trailing_write: asyncio.TimerHandle | None = None
         self._attr_unique_id = entity_unique_id(device_id, description.platform, description.id)
-        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_id)})
+        device = hub.devices.get(device_id)
+        if device is not None and device.device_entry is not None:
+            # Home Assistant then links the entity to it without a registry lookup per entity.
+            self.device_entry = device.device_entry
+        else:
+            self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_id)})
         self._attr_name = description.name
         self._attr_icon = description.icon
         self._attr_entity_registry_enabled_default = description.enabled_by_default
@@ -162,6 +167,10 @@ def async_setup_platform_entities[I: EntityInfo](
         add_entities(factory(hub, device_id, description) for description in descriptions)
 
     entry.async_on_unload(async_dispatcher_connect(hub.hass, hub.signal_new_entities(platform), _add))
-    # Entities restored from JetStream at set-up are added with the platform.
-    for device_id, descriptions in hub.discovery.take_restored(platform).items():
-        _add(device_id, cast("list[I]", descriptions))
+    # Entities restored from JetStream at set-up are added with the platform, in one batch.
+    restored = hub.discovery.take_restored(platform).items()
+    add_entities(
+        factory(hub, device_id, cast("I", description))
+        for device_id, descriptions in restored
+        for description in descriptions
+    )

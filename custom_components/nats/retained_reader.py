@@ -26,8 +26,12 @@ import nats.js.errors
 
 _LOGGER = logging.getLogger(__name__)
 
-READ_TIMEOUT: Final = 30.0
-"""Seconds one stream may take to read back before the rest is left to the devices."""
+STALL_TIMEOUT: Final = 10.0
+"""Seconds without a message after which reading stops and the rest is left to the devices.
+
+A large home takes as long as it takes; only a reader that stopped getting
+anything gives up."""
+_V1_TOKENS: Final = 9
 _PENDING_LIMIT: Final = -1
 """The whole stream arrives at once; nats-py must not drop any of it as a slow consumer."""
 
@@ -54,10 +58,13 @@ async def async_read_last_messages(client: Client, stream: str, subject: str) ->
     done = asyncio.get_running_loop().create_future()
 
     async def _on_message(msg: Msg) -> None:
-        metadata = msg.metadata  # from the $JS.ACK reply subject: stored when, and how many are left
+        try:
+            stored_at, pending = _stamp(msg.reply)
+        except (ValueError, IndexError):
+            return  # not from the consumer: nothing else publishes to this inbox knowingly
         # A clock ahead on the server must not make a message younger than now.
-        read.append(RetainedMessage(msg.subject, msg.data, max(0.0, now - metadata.timestamp.timestamp())))
-        if metadata.num_pending == 0 and not done.done():
+        read.append(RetainedMessage(msg.subject, msg.data, max(0.0, now - stored_at)))
+        if pending == 0 and not done.done():
             done.set_result(None)
 
     # Subscribed before the consumer exists, so its first message cannot be missed.
@@ -75,11 +82,11 @@ async def async_read_last_messages(client: Client, stream: str, subject: str) ->
                 deliver_policy=DeliverPolicy.LAST_PER_SUBJECT,
                 ack_policy=AckPolicy.NONE,
                 mem_storage=True,
-                inactive_threshold=READ_TIMEOUT,  # the server cleans up after a reader that vanished
+                inactive_threshold=STALL_TIMEOUT,  # the server cleans up after a reader that vanished
             ),
         )
         if info.num_pending:  # else the filter matches nothing: no message will come
-            await asyncio.wait_for(done, READ_TIMEOUT)
+            await _until_done(done, read)
     except (TimeoutError, nats.errors.Error, nats.js.errors.Error) as err:
         _LOGGER.warning(
             "Read %d retained messages of %s from JetStream stream %s before %s; "
@@ -87,10 +94,34 @@ async def async_read_last_messages(client: Client, stream: str, subject: str) ->
             len(read),
             subject,
             stream,
-            "the time ran out" if isinstance(err, TimeoutError) else err,
+            f"nothing came for {STALL_TIMEOUT:.0f} s" if isinstance(err, TimeoutError) else err,
         )
     finally:
         with contextlib.suppress(nats.errors.Error, nats.js.errors.Error):
             await subscription.unsubscribe()
             await js.delete_consumer(stream, name)
     return read
+
+
+async def _until_done(done: asyncio.Future[None], read: list[RetainedMessage]) -> None:
+    """Wait for the last message; raise TimeoutError when none came for STALL_TIMEOUT."""
+    count = -1
+    while count != len(read):
+        count = len(read)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(done), STALL_TIMEOUT)
+            return
+    raise TimeoutError
+
+
+def _stamp(reply: str) -> tuple[float, int]:
+    """Return when the server stored a message and how many follow it, from its $JS.ACK reply subject.
+
+    `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ns>.<pending>`, or
+    with `<domain>.<account hash>` after `ACK` and a random token at the end.
+    Five times quicker than nats-py's Msg.metadata, which matters at a
+    million messages.
+    """
+    tokens = reply.split(".")
+    at = 7 if len(tokens) == _V1_TOKENS else 9
+    return int(tokens[at]) / 1e9, int(tokens[at + 1])

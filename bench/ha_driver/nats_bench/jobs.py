@@ -629,10 +629,16 @@ async def coldstart(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
         await asyncio.sleep(2)
         ready.clear()
         marks.update(first=0.0, last=0.0)
+        prof_again = _profiler(job, f"coldstart-{side}-again")
+        if prof_again:
+            prof_again.enable()
         t0 = time.monotonic()
         await hass.config_entries.async_setup(entry.entry_id)
         setup_again = time.monotonic() - t0
         again_timed_out = await _until_all(t0)
+        if prof_again:
+            prof_again.disable()
+        _dump(job, f"coldstart-{side}-again", prof_again)
         again = {
             "setup_s": setup_again,
             "all_s": marks["last"] - t0 if not again_timed_out else None,

@@ -26,6 +26,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.nats.const import DOMAIN
 from custom_components.nats.protocol.subjects import Subjects
+from custom_components.nats.retained_reader import _stamp
 from custom_components.nats.retention import stream_names
 
 from ...conftest import DeviceFactory
@@ -255,3 +256,10 @@ async def test_an_offline_devices_settings_are_restored_too(
     assert diagnostics["devices"]["lamp"]["settings"] == {"led": False}
     assert diagnostics["retention"]["restored_at_start"]["devices"] == 1
     assert diagnostics["devices"]["lamp"]["available"] is False
+
+
+def test_when_a_message_was_stored_is_read_from_both_reply_formats() -> None:
+    """The consumer's reply subject dates each message, with or without a JetStream domain."""
+    plain = "$JS.ACK.NATS_HOME_HOME_STATES.reader.1.42.7.1764480000500000000.3"
+    domain = "$JS.ACK.home-leaf.ACCHASH.NATS_HOME_HOME_STATES.reader.1.42.7.1764480000500000000.3.tok"
+    assert _stamp(plain) == _stamp(domain) == (1764480000.5, 3)
