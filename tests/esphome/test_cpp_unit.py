@@ -33,10 +33,12 @@ SOURCES = [
     for name in (
         "command",
         "config",
+        "ed25519",
         "entity_index",
         "expiry",
         "json_reader",
         "json_writer",
+        "nkey",
         "parser",
         "protocol",
     )
