@@ -23,6 +23,7 @@ import nats
 
 from nats_home.config_settings import ConfigValue
 from nats_home.device import CommandRejectedError, Device
+from nats_home.permissions import device_inbox_prefix
 
 ENTITIES = [
     {"platform": "switch", "id": "relay", "name": "Relay", "device_class": "outlet"},
@@ -73,13 +74,25 @@ class Plug:
         return round(random.uniform(40, 60), 1) if self.on else 0.0  # noqa: S311
 
 
-async def run(server: str, prefix: str) -> None:
+DEVICE_ID = "desk-plug"
+
+
+async def run(server: str, prefix: str, user: str | None = None, password: str | None = None) -> None:
     """Connect, announce, report power every few seconds until stopped."""
-    nc = await nats.connect(server, name="desk-plug", max_reconnect_attempts=-1)
+    nc = await nats.connect(
+        server,
+        name=DEVICE_ID,
+        max_reconnect_attempts=-1,
+        user=user,
+        password=password,
+        # Replies to the plug's own requests arrive below _INBOX.desk-plug, the
+        # only inbox per-device permissions let it read (docs/security.md).
+        inbox_prefix=device_inbox_prefix(DEVICE_ID),
+    )
     plug = Plug()
     device = Device(
         nc,
-        "desk-plug",
+        DEVICE_ID,
         "Desk plug",
         ENTITIES,
         prefix=prefix,
@@ -107,8 +120,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="nats://127.0.0.1:4222")
     parser.add_argument("--prefix", default="home", help="the subject prefix of the home")
+    parser.add_argument("--user", help="the plug's NATS user (per-device permissions: nats-home-authz)")
+    parser.add_argument("--password", help="its password")
     args = parser.parse_args()
-    asyncio.run(run(args.server, args.prefix))
+    asyncio.run(run(args.server, args.prefix, args.user, args.password))
 
 
 if __name__ == "__main__":
