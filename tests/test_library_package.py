@@ -38,6 +38,7 @@ def test_library_works_without_home_assistant(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "nats_home/py.typed" in names
     assert "nats_home/platforms/light.py" in names
+    assert "nats_home/authz.py" in names
     assert not [name for name in names if name.startswith("custom_components")], "only the library ships"
 
     env = tmp_path / "env"
@@ -58,6 +59,9 @@ def test_library_works_without_home_assistant(tmp_path: Path) -> None:
     absent, location = probe.stdout.split()
     assert absent == "True", "the library's environment must not have Home Assistant"
     assert location.startswith(str(env)), "the installed wheel, not the repository, is tested"
+    authz = _run(str(env / "bin" / "nats-home-authz"), "--device", "kitchen", cwd=tmp_path)
+    assert authz.returncode == 0, authz.stderr
+    assert '"home.devices.kitchen.>"' in authz.stdout
 
     ini = tmp_path / "pytest.ini"
     ini.write_text(
