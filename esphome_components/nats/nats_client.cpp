@@ -26,6 +26,10 @@ void NatsClient::setup() {
 #ifdef USE_HOST
   this->apply_environment_();
 #endif
+  if (!this->setup_auth_()) {
+    this->mark_failed();
+    return;
+  }
   this->boot_ms_ = millis_64();
   this->rx_buf_.reset(new char[this->rx_size_ + RX_LINE_RESERVE]);  // NOLINT
   this->tx_buf_.reset(new char[this->tx_cap_]);                      // NOLINT
@@ -61,12 +65,7 @@ void NatsClient::dump_config() {
                 this->rx_size_, static_cast<unsigned>(this->tx_cap_), static_cast<unsigned>(this->entities_.size()));
   for (const auto &server : this->servers_)
     ESP_LOGCONFIG(TAG, "  Server: %s:%u", server.host, server.port);
-  if (this->username_ != nullptr) {
-    ESP_LOGCONFIG(TAG, "  Username: " LOG_SECRET("'%s'"), this->username_);
-    ESP_LOGCONFIG(TAG, "  Password: " LOG_SECRET("'%s'"), this->password_ != nullptr ? this->password_ : "");
-  }
-  if (this->token_ != nullptr)
-    ESP_LOGCONFIG(TAG, "  Token: " LOG_SECRET("'%s'"), this->token_);
+  this->log_auth_config_();
   for (auto *trigger : this->triggers_)
     ESP_LOGCONFIG(TAG, "  on_message: %s", trigger->get_subject());
 #ifdef USE_NATS_CONFIG_STORE

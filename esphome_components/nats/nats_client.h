@@ -21,6 +21,10 @@
 #include "nats_entities.h"
 #include "nats_expiry.h"
 #include "nats_json.h"
+#include "nats_nkey.h"
+#if defined(USE_NATS_JWT) && !defined(USE_NATS_NKEY)
+#error "A user JWT needs USE_NATS_NKEY: its seed signs the server's nonce"
+#endif
 #include "nats_parser.h"
 #include "nats_platform_event.h"
 #include "nats_protocol.h"
@@ -58,6 +62,15 @@ class NatsClient : public Component, public NatsParserListener {
   void set_username(const char *username) { this->username_ = username; }
   void set_password(const char *password) { this->password_ = password; }
   void set_token(const char *token) { this->token_ = token; }
+#ifdef USE_NATS_NKEY
+  /// An NKey user seed (SU...): CONNECT signs the server's nonce with it and
+  /// sends the public key, or the user JWT when there is one.
+  void set_nkey_seed(const char *seed) { this->nkey_seed_ = seed; }
+#endif
+#ifdef USE_NATS_JWT
+  /// A user JWT (nats_auth.cpp). False, and none kept, when it is longer than MAX_JWT_LEN.
+  bool set_jwt(const char *jwt);
+#endif
   void set_device_id(const char *device_id) { this->device_id_ = device_id; }
   void set_device_name(const char *name) { this->device_name_ = name; }
   void set_prefix(const char *prefix) { this->prefix_ = prefix; }
@@ -160,6 +173,19 @@ class NatsClient : public Component, public NatsParserListener {
   /// Returns its length, or 0 with an error logged when it does not fit.
   size_t subject_(char *buf, const char *fmt, const char *a = "", const char *b = "", const char *c = "");
 
+  // nats_auth.cpp: the credentials CONNECT carries.
+  /// Decodes the NKey seed once; false when there is one and it is not a user seed.
+  bool setup_auth_();
+  /// Reads what authentication needs from the server's INFO (the nonce).
+  void read_info_auth_(const JsonValue &key, const JsonValue &value);
+  /// The CONNECT document; sig is the signed nonce (or empty).
+  void write_connect_(JsonWriter &w, const char *sig) const;
+  /// Signs the nonce of the last INFO into sig (empty without an NKey or nonce).
+  void sign_nonce_(char *sig, size_t cap);
+  /// What this device authenticates with, for the logs.
+  const char *auth_kind_() const;
+  void log_auth_config_() const;
+
   // nats_connection.cpp: connecting, reading, handshake, subscriptions.
   void start_connect_();
   void fail_(const char *why, int err = 0);
@@ -251,6 +277,16 @@ class NatsClient : public Component, public NatsParserListener {
   const char *username_{nullptr};
   const char *password_{nullptr};
   const char *token_{nullptr};
+#ifdef USE_NATS_NKEY
+  const char *nkey_seed_{nullptr};
+  NkeyUser nkey_;
+  char nonce_[MAX_NONCE_LEN + 1]{};
+#endif
+#ifdef USE_NATS_JWT
+  /// Kept in a buffer of its own, not behind the YAML's string, so that a
+  /// renewed JWT can replace it.
+  char jwt_[MAX_JWT_LEN + 1]{};
+#endif
   const char *device_id_{""};
   const char *device_name_{""};
   const char *prefix_{"home"};

@@ -135,6 +135,7 @@ void NatsClient::on_info(const char *json, size_t len, bool truncated) {
       JsonIterator it(root);
       JsonValue key, value;
       while (it.next_member(key, value)) {
+        this->read_info_auth_(key, value);
         if (key.equals("tls_required") && value.type == JsonType::BOOL && value.boolean) {
           ESP_LOGE(TAG, "[%s] %s:%u requires TLS, which this component does not support", this->device_id_,
                    this->servers_[this->server_index_].host, this->servers_[this->server_index_].port);
@@ -142,47 +143,20 @@ void NatsClient::on_info(const char *json, size_t len, bool truncated) {
       }
     }
   }
-  char connect[512];
-  JsonWriter w(connect, sizeof(connect));
-  w.begin_object();
-  w.key("verbose");
-  w.value(false);
-  w.key("pedantic");
-  w.value(false);
-  w.key("headers");
-  w.value(true);
-  w.key("no_responders");
-  w.value(true);
-  w.key("protocol");
-  w.value(1);
-  w.key("lang");
-  w.value("esphome");
-  w.key("version");
-  w.value(ESPHOME_VERSION);
-  w.key("name");
-  w.value(this->device_id_);
-  if (this->username_ != nullptr) {
-    w.key("user");
-    w.value(this->username_);
-    w.key("pass");
-    w.value(this->password_ != nullptr ? this->password_ : "");
-  }
-  if (this->token_ != nullptr) {
-    w.key("auth_token");
-    w.value(this->token_);
-  }
-  w.end_object();
-  if (w.overflow()) {
-    this->fail_("credentials too long for CONNECT");
-    return;
-  }
+  char sig[NKEY_SIGNATURE_B64_SIZE];
+  this->sign_nonce_(sig, sizeof(sig));
+  JsonWriter measure(nullptr, 0);
+  this->write_connect_(measure, sig);
   // The PONG to this PING confirms that the server accepted CONNECT.
-  if (!this->make_room_(8 + w.size() + 8)) {
-    this->fail_("CONNECT does not fit the send buffer");
+  if (!this->make_room_(8 + measure.size() + 8)) {
+    this->fail_("CONNECT with these credentials does not fit the send buffer; raise tx_buffer_size");
     return;
   }
+  // Straight into the send buffer: a JWT makes CONNECT too large for the stack.
   this->write_raw_("CONNECT ", 8);
-  this->write_raw_(connect, w.size());
+  JsonWriter w(this->tx_buf_.get() + this->tx_len_, this->tx_free_());
+  this->write_connect_(w, sig);
+  this->tx_len_ += w.size();
   this->write_raw_("\r\nPING\r\n", 8);
   this->set_state_(State::WAIT_PONG);
 }
@@ -202,6 +176,15 @@ void NatsClient::on_pong() {
 
 void NatsClient::on_err(const char *text, size_t len) {
   ESP_LOGW(TAG, "[%s] Server error: %.*s", this->device_id_, static_cast<int>(len), text);
+  static constexpr char AUTH_VIOLATION[] = "Authorization Violation";
+  for (size_t i = 0; i + sizeof(AUTH_VIOLATION) - 1 <= len; i++) {
+    if (std::memcmp(text + i, AUTH_VIOLATION, sizeof(AUTH_VIOLATION) - 1) == 0) {
+      const Server &server = this->servers_[this->server_index_];
+      ESP_LOGE(TAG, "[%s] %s:%u refused this device's credentials (%s); check them against the server's users",
+               this->device_id_, server.host, server.port, this->auth_kind_());
+      break;
+    }
+  }
   // The server closes the connection after fatal errors (authorization,
   // parser errors); the read that sees it takes the normal failure path.
 }

@@ -157,7 +157,11 @@ def start_firmware(tmp_path: Path) -> Iterator[Callable[..., HostFirmware]]:
     started: list[HostFirmware] = []
 
     def _start(
-        binary: Path, server_url: str, device_id: str = HOST_DEVICE_ID, prefix: str = "home"
+        binary: Path,
+        server_url: str,
+        device_id: str = HOST_DEVICE_ID,
+        prefix: str = "home",
+        env: dict[str, str] | None = None,
     ) -> HostFirmware:
         server = server_url.removeprefix("nats://")
         log_path = tmp_path / f"firmware-{device_id}-{len(started)}.log"
@@ -169,6 +173,7 @@ def start_firmware(tmp_path: Path) -> Iterator[Callable[..., HostFirmware]]:
             "NATS_PREFIX": prefix,
             # The host platform keeps preferences under HOME; one per test.
             "HOME": str(tmp_path),
+            **(env or {}),
         }
         process = subprocess.Popen(
             [str(binary)],
@@ -191,9 +196,14 @@ def start_firmware(tmp_path: Path) -> Iterator[Callable[..., HostFirmware]]:
 def host_firmware(
     host_firmware_binary: Path, start_firmware: Callable[..., HostFirmware]
 ) -> HostFirmwareFactory:
-    """Start examples/esphome/host.yaml firmwares: start(server_url, device_id=..., prefix=...)."""
+    """Start examples/esphome/host.yaml firmwares: start(server_url, device_id=..., prefix=..., env=...)."""
 
-    def _start(server_url: str, device_id: str = HOST_DEVICE_ID, prefix: str = "home") -> HostFirmware:
-        return start_firmware(host_firmware_binary, server_url, device_id=device_id, prefix=prefix)
+    def _start(
+        server_url: str,
+        device_id: str = HOST_DEVICE_ID,
+        prefix: str = "home",
+        env: dict[str, str] | None = None,
+    ) -> HostFirmware:
+        return start_firmware(host_firmware_binary, server_url, device_id=device_id, prefix=prefix, env=env)
 
     return _start

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 
 
 class FakeServer:
     """A scripted NATS server speaking the raw protocol, to check the wire level."""
 
-    def __init__(self, sock: socket.socket | None = None, limit: int = 2**16) -> None:
-        """Listen on sock (a fresh loopback port if None); limit bounds what is read ahead."""
+    def __init__(
+        self, sock: socket.socket | None = None, limit: int = 2**16, info: dict[str, object] | None = None
+    ) -> None:
+        """Listen on sock (a fresh loopback port if None); limit bounds what is read ahead; info adds to INFO."""
         self.connections: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
         self.server: asyncio.Server | None = None
         self.port = 0
         self._sock = sock
         self._limit = limit
+        self._info = {
+            "server_id": "fake",
+            "version": "2.15.1",
+            "headers": True,
+            "max_payload": 1048576,
+            **(info or {}),
+        }
 
     async def __aenter__(self) -> FakeServer:
         """Start listening."""
@@ -41,7 +51,7 @@ class FakeServer:
     async def accept(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """The next connection from the firmware, INFO already sent."""
         reader, writer = await asyncio.wait_for(self.connections.get(), 10)
-        writer.write(b'INFO {"server_id":"fake","version":"2.15.1","headers":true,"max_payload":1048576}\r\n')
+        writer.write(f"INFO {json.dumps(self._info, separators=(',', ':'))}\r\n".encode())
         await writer.drain()
         return reader, writer
 

@@ -6,12 +6,17 @@ invalid nats: blocks are refused with a message that names the problem.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
+import re
 import subprocess
 
+import nkeys
 import pytest
 
+from ..nats_jwt import JwtRealm
 from .conftest import BUILD_DIR, EXAMPLES, ROOT
 
 # The first test of a worker may install ESPHome and build: more than the
@@ -20,6 +25,7 @@ pytestmark = pytest.mark.timeout(600)
 
 EXAMPLE_YAMLS = sorted(EXAMPLES.glob("*.yaml"))
 COMPONENTS = ROOT / "esphome_components"
+CREDS_BLOCK = re.compile(r"-{3,}[^\n]*-{3,}\n([\w\-.=]+)\n-{3,}")
 
 
 def esphome(esphome_bin: Path, *args: str | Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -155,3 +161,58 @@ def test_config_store_follows_discovery_and_bounds_the_name(esphome_bin: Path, t
     assert "the friendly name is 65 characters long" in out, out[-3000:]
     out = check_config(esphome_bin, tmp_path, "  host: 10.0.0.1\n  config_store: false", name=long_name)
     assert out.startswith("OK"), out[-3000:]
+
+
+def _jwt_with(jwt: str, **claims: object) -> str:
+    """The JWT with claims changed (its signature no longer matches: esphome config does not check it)."""
+    header, body, sig = jwt.split(".")
+    data = json.loads(base64.urlsafe_b64decode(body + "=="))
+    data.update(claims)
+    return ".".join([header, base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode(), sig])
+
+
+def test_nkey_and_jwt_credentials(esphome_bin: Path, tmp_path: Path) -> None:
+    """nkey_seed, jwt + nkey_seed and credentials: (a .creds file) are accepted and generated."""
+    realm = JwtRealm()
+    creds = realm.user_creds("node")
+    (tmp_path / "node.creds").write_text(creds)
+    jwt, seed = CREDS_BLOCK.findall(creds)[:2]
+    for nats_block in (
+        f"  host: 10.0.0.1\n  nkey_seed: {seed}",
+        f"  host: 10.0.0.1\n  nkey_seed: {seed}\n  jwt: {jwt}",
+        "  host: 10.0.0.1\n  credentials: node.creds",
+    ):
+        out = check_config(esphome_bin, tmp_path, nats_block)
+        assert out.startswith("OK"), out[-3000:]
+
+
+def test_malformed_nkey_credentials_are_rejected(esphome_bin: Path, tmp_path: Path) -> None:
+    """Every malformed seed or JWT is refused by esphome config with what is wrong."""
+    realm = JwtRealm()
+    jwt, seed = CREDS_BLOCK.findall(realm.user_creds("node"))[:2]
+    _, other_seed = CREDS_BLOCK.findall(realm.user_creds("other"))[:2]
+    account_seed = nkeys.encode_seed(bytes(32), nkeys.PREFIX_BYTE_ACCOUNT).decode()
+    mistyped = seed[:10] + ("B" if seed[10] == "A" else "A") + seed[11:]
+    (tmp_path / "broken.creds").write_text("just a seed: " + seed)
+    host = "  host: 10.0.0.1\n"
+    cases = [
+        (f"{host}  nkey_seed: {mistyped}", "wrong checksum"),
+        (f"{host}  nkey_seed: {account_seed}", "this is an account seed"),
+        (f"{host}  nkey_seed: {seed[:40]}", "58 characters"),
+        (f"{host}  jwt: {jwt}", "jwt needs the user's nkey_seed"),
+        (f"{host}  nkey_seed: {other_seed}\n  jwt: {jwt}", "must come from the same .creds file"),
+        (f"{host}  nkey_seed: {seed}\n  jwt: not-a.jwt", "not a JWT"),
+        (
+            f"{host}  nkey_seed: {seed}\n  jwt: {_jwt_with(jwt, exp=1_000_000_000)}",
+            "jwt expired at 2001-09-09",
+        ),
+        (f"{host}  nkey_seed: {seed}\n  jwt: {_jwt_with(jwt, pad='x' * 2000)}", "keeps at most 2048"),
+        (f"{host}  nkey_seed: {seed}\n  jwt: {jwt}\n  tx_buffer_size: 1024", "needs tx_buffer_size"),
+        (f"{host}  username: a\n  password: b\n  nkey_seed: {seed}", "nkey_seed"),
+        (f"{host}  credentials: broken.creds", "not a .creds file"),
+        (f"{host}  credentials: missing.creds", "cannot read the credentials file"),
+    ]
+    for nats_block, message in cases:
+        out = check_config(esphome_bin, tmp_path, nats_block)
+        assert not out.startswith("OK"), (nats_block, out[-3000:])
+        assert message in out, (nats_block, out[-3000:])
