@@ -16,6 +16,7 @@ from nats.aio.client import Client
 import pytest
 
 from nats_home.device import Device
+from nats_home.permissions import device_inbox_prefix
 
 from .nats_server import NatsServer
 
@@ -39,7 +40,12 @@ async def device_factory(nats_server: NatsServer) -> AsyncIterator[DeviceFactory
     clients: list[Client] = []
 
     async def _start(device_id: str, entities: list[dict[str, Any]], **kwargs: Any) -> Device:
-        client = await nats.connect(nats_server.url, reconnect_time_wait=0.2, max_reconnect_attempts=-1)
+        client = await nats.connect(
+            nats_server.url,
+            reconnect_time_wait=0.2,
+            max_reconnect_attempts=-1,
+            inbox_prefix=device_inbox_prefix(device_id),  # as a device with its own permissions must
+        )
         clients.append(client)
         kwargs.setdefault("name", device_id.replace("-", " ").title())
         kwargs.setdefault("announce_jitter", 0)
