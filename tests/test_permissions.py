@@ -281,3 +281,29 @@ def test_the_example_configuration_is_valid() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "is valid" in result.stdout + result.stderr
+
+
+async def test_nkey_users_are_held_to_the_same_permissions(tmp_path: Path) -> None:
+    entries = users("home", ["kitchen"], nkey=True)
+    (tmp_path / "auth.conf").write_text(render(entries, "home"))
+    server = NatsServer(tmp_path, "include auth.conf")
+    server.start()
+    try:
+        refusals = Refusals()
+        seed = entries[1].credentials.seed
+        assert seed is not None
+        kitchen = await nats.connect(
+            server.url,
+            nkeys_seed_str=seed,
+            inbox_prefix=device_inbox_prefix("kitchen"),
+            error_cb=refusals.record,
+            max_reconnect_attempts=0,
+        )
+        await kitchen.publish("home.devices.kitchen.status", b"{}")
+        await kitchen.publish("home.devices.hallway.status", b"{}")
+        await refusals.wait_for("Publish", "home.devices.hallway.status")
+        await server_has_everything(kitchen)
+        assert len(refusals.errors) == 1
+        await kitchen.close()
+    finally:
+        server.stop()
