@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import datetime
 import ipaddress
 from pathlib import Path
@@ -17,9 +17,47 @@ from cryptography.x509.oid import NameOID
 class TestPki:
     """PEM text of the CA and paths of the server's certificate and key."""
 
+    __test__ = False  # a helper, not a test class
+
     ca_pem: str
     cert_file: Path
     key_file: Path
+    ca_key: ec.EllipticCurvePrivateKey | None = field(default=None, repr=False)
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA certificate as a file beside the server's (for a server verifying clients)."""
+        path = self.cert_file.parent / "ca.pem"
+        path.write_text(self.ca_pem)
+        return path
+
+    def client_cert(self, name: str = "home-assistant") -> tuple[str, str]:
+        """Return PEM text of a client certificate signed by this CA and of its key."""
+        assert self.ca_key is not None
+        now = datetime.datetime.now(datetime.UTC)
+        key = ec.generate_private_key(ec.SECP256R1())
+        ca = x509.load_pem_x509_certificate(self.ca_pem.encode())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), critical=False
+            )
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(self.ca_key, hashes.SHA256())
+        )
+        return cert.public_bytes(serialization.Encoding.PEM).decode(), _key_pem(key)
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def make_pki(directory: Path) -> TestPki:
@@ -74,11 +112,5 @@ def make_pki(directory: Path) -> TestPki:
     )
     cert_file, key_file = directory / "server.pem", directory / "server.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return TestPki(ca.public_bytes(serialization.Encoding.PEM).decode(), cert_file, key_file)
+    key_file.write_text(_key_pem(key))
+    return TestPki(ca.public_bytes(serialization.Encoding.PEM).decode(), cert_file, key_file, ca_key)

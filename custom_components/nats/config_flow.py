@@ -30,12 +30,16 @@ from homeassistant.helpers.selector import (
 )
 
 from .connection import (
+    AUTH_FAILURES,
+    ClientCertError,
     ConnectionFailedError,
     InvalidUrlError,
     async_open,
     build_tls_context,
+    normalize_pem,
     parse_servers,
     uses_tls,
+    validate_client_cert,
     validate_credentials,
     validate_nkey_seed,
 )
@@ -54,6 +58,8 @@ from .const import (
     CONF_REPLICAS,
     CONF_SERVERS,
     CONF_TLS_CA,
+    CONF_TLS_CLIENT_CERT,
+    CONF_TLS_CLIENT_KEY,
     CONF_TOKEN,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_PREFIX,
@@ -68,6 +74,12 @@ _LOGGER = logging.getLogger(__name__)
 _MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
+KEY_UNCHANGED = "__nats_client_key_unchanged__"
+"""Shown in the client key field instead of a stored key, which never goes back to the browser."""
+
+TLS_REASONS = frozenset({"tls_error"} | (AUTH_FAILURES - {"invalid_auth"}))
+"""Connection failures the server step's TLS fields fix."""
+
 REPLICAS_OPTIONS = ["1", "3", "5"]
 """Replicas of the home's JetStream streams: 1 on a single server, 3 or 5 on a cluster."""
 
@@ -78,6 +90,19 @@ CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     AUTH_NKEY: (CONF_NKEY_SEED,),
     AUTH_CREDS: (CONF_CREDENTIALS,),
 }
+
+
+def _client_cert_fields(defaults: dict[str, Any]) -> dict[vol.Optional, TextSelector]:
+    """Return the optional client certificate (PEM) and key fields; a stored key shows as a placeholder."""
+    return {
+        vol.Optional(
+            CONF_TLS_CLIENT_CERT, description={"suggested_value": defaults.get(CONF_TLS_CLIENT_CERT)}
+        ): _MULTILINE,
+        vol.Optional(
+            CONF_TLS_CLIENT_KEY,
+            description={"suggested_value": KEY_UNCHANGED if defaults.get(CONF_TLS_CLIENT_KEY) else None},
+        ): _SECRET,
+    }
 
 
 def _server_schema(defaults: dict[str, Any]) -> vol.Schema:
@@ -93,6 +118,7 @@ def _server_schema(defaults: dict[str, Any]) -> vol.Schema:
             ),
             vol.Required(CONF_PREFIX, default=defaults.get(CONF_PREFIX, DEFAULT_PREFIX)): TextSelector(),
             vol.Optional(CONF_TLS_CA, description={"suggested_value": defaults.get(CONF_TLS_CA)}): _MULTILINE,
+            **_client_cert_fields(defaults),
         }
     )
 
@@ -111,6 +137,19 @@ def _credentials_schema(method: str, defaults: dict[str, Any]) -> vol.Schema:
             for field in CREDENTIAL_FIELDS[method]
         }
     )
+
+
+def _client_cert_input(user_input: dict[str, Any], key_on_file: str | None) -> dict[str, str | None]:
+    """Return the client certificate and key entered, or raise ClientCertError.
+
+    The placeholder stands for the key already held; a key pasted into the
+    single-line password field lost its newlines, which normalize_pem restores.
+    """
+    cert = normalize_pem(user_input.get(CONF_TLS_CLIENT_CERT) or "") or None
+    key = user_input.get(CONF_TLS_CLIENT_KEY) or ""
+    key = key_on_file if key == KEY_UNCHANGED else normalize_pem(key) or None
+    validate_client_cert(cert, key)
+    return {CONF_TLS_CLIENT_CERT: cert, CONF_TLS_CLIENT_KEY: key}
 
 
 def _unique_id(data: dict[str, Any]) -> str:
@@ -138,6 +177,7 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start with no settings."""
         self._data: dict[str, Any] = {}
+        self._key_on_file: str | None = None
 
     @staticmethod
     @callback
@@ -153,6 +193,8 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change server, authentication or prefix of an existing entry."""
         entry = self._get_reconfigure_entry()
         defaults = {**entry.data, CONF_SERVERS: ", ".join(entry.data[CONF_SERVERS])}
+        if user_input is None:
+            self._key_on_file = entry.data.get(CONF_TLS_CLIENT_KEY)
         return await self._async_step_server("reconfigure", user_input, defaults)
 
     async def _async_step_server(
@@ -168,6 +210,15 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
             prefix = user_input[CONF_PREFIX].strip()
             if not is_valid_prefix(prefix):
                 errors[CONF_PREFIX] = "invalid_prefix"
+            client_cert: dict[str, str | None] = {}
+            try:
+                client_cert = _client_cert_input(user_input, self._key_on_file)
+            except ClientCertError as err:
+                errors[err.field] = err.reason
+            else:
+                # Held for the form shown again, as the placeholder.
+                self._key_on_file = client_cert[CONF_TLS_CLIENT_KEY]
+            defaults = {**user_input, CONF_TLS_CLIENT_KEY: self._key_on_file}
             if not errors:
                 self._data = {
                     CONF_SERVERS: servers,
@@ -175,9 +226,18 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
                     CONF_AUTH_METHOD: user_input[CONF_AUTH_METHOD],
                     CONF_TLS_CA: (user_input.get(CONF_TLS_CA) or "").strip() or None,
                 }
+                if client_cert[CONF_TLS_CLIENT_CERT]:
+                    self._data.update(client_cert)
                 if self._data[CONF_AUTH_METHOD] == AUTH_NONE:
                     return await self._async_finish(step_id, {})
-                return await self.async_step_credentials()
+                if uses_tls(self._data):
+                    # TLS comes before authentication: a certificate the server
+                    # refuses is reported here, where it can be fixed.
+                    errors = await self._async_test({**self._data, CONF_AUTH_METHOD: AUTH_NONE})
+                    if errors.get("base") not in TLS_REASONS and set(errors) == {"base"}:
+                        errors = {}  # anything else (refused credentials) is for the next step
+                if not errors:
+                    return await self.async_step_credentials()
         return self.async_show_form(
             step_id=step_id,
             data_schema=_server_schema(defaults),
@@ -210,16 +270,31 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for new credentials of the same method and test them."""
         method = self._data[CONF_AUTH_METHOD]
+        with_tls = uses_tls(self._data)
         errors: dict[str, str] = {}
+        defaults = user_input or {}
         if user_input is not None:
-            errors = _check_credentials(method, user_input) or await self._async_test(
-                {**self._data, **user_input}
-            )
+            updates = dict(user_input)
+            errors = _check_credentials(method, user_input)
+            if with_tls and not errors:
+                try:
+                    updates.update(_client_cert_input(user_input, self._data.get(CONF_TLS_CLIENT_KEY)))
+                except ClientCertError as err:
+                    errors = {err.field: err.reason}
             if not errors:
-                return self.async_update_reload_and_abort(self._get_reauth_entry(), data_updates=user_input)
+                errors = await self._async_test({**self._data, **updates})
+            if not errors:
+                return self.async_update_reload_and_abort(self._get_reauth_entry(), data_updates=updates)
+        elif with_tls:
+            defaults = {CONF_TLS_CLIENT_CERT: self._data.get(CONF_TLS_CLIENT_CERT)}
+        schema = _credentials_schema(method, defaults)
+        if with_tls:
+            # The server may refuse Home Assistant's client certificate rather than its credentials.
+            key = self._data.get(CONF_TLS_CLIENT_KEY)
+            schema = schema.extend(_client_cert_fields({**defaults, CONF_TLS_CLIENT_KEY: key}))
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=_credentials_schema(method, user_input or {}),
+            data_schema=schema,
             errors=errors,
             description_placeholders={"method": method},
         )
@@ -253,6 +328,18 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
             except ssl.SSLError as err:
                 _LOGGER.debug("Invalid CA certificate: %s", err)
                 return {"base": "tls_error"} if self.source == SOURCE_REAUTH else {CONF_TLS_CA: "invalid_ca"}
+            if data.get(CONF_TLS_CLIENT_CERT):
+                try:
+                    tls = await self.hass.async_add_executor_job(
+                        build_tls_context,
+                        data.get(CONF_TLS_CA),
+                        data[CONF_TLS_CLIENT_CERT],
+                        data[CONF_TLS_CLIENT_KEY],
+                    )
+                except ssl.SSLError as err:
+                    # Parsed by cryptography, yet refused by OpenSSL (an unsupported key type).
+                    _LOGGER.debug("Client certificate not usable: %s", err.reason)
+                    return {CONF_TLS_CLIENT_CERT: "invalid_client_cert"}
         client = None
         try:
             client = await async_open(data, tls, name="Home Assistant (config flow)")

@@ -11,6 +11,8 @@ CONF_TOKEN: Final = "token"
 CONF_NKEY_SEED: Final = "nkey_seed"
 CONF_CREDENTIALS: Final = "credentials"
 CONF_TLS_CA: Final = "tls_ca"
+CONF_TLS_CLIENT_CERT: Final = "tls_client_cert"
+CONF_TLS_CLIENT_KEY: Final = "tls_client_key"
 CONF_COMMAND_TIMEOUT: Final = "command_timeout"
 CONF_REPLICAS: Final = "replicas"
 

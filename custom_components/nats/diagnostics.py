@@ -9,7 +9,14 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_CREDENTIALS, CONF_NKEY_SEED, CONF_TLS_CA, CONF_TOKEN
+from .const import (
+    CONF_CREDENTIALS,
+    CONF_NKEY_SEED,
+    CONF_TLS_CA,
+    CONF_TLS_CLIENT_CERT,
+    CONF_TLS_CLIENT_KEY,
+    CONF_TOKEN,
+)
 from .device_runtime import DeviceRuntime
 from .hub import NatsHub
 from .runtime import NatsConfigEntry
@@ -21,6 +28,8 @@ TO_REDACT: Final = {
     CONF_NKEY_SEED,
     CONF_CREDENTIALS,
     CONF_TLS_CA,
+    CONF_TLS_CLIENT_CERT,
+    CONF_TLS_CLIENT_KEY,
     "mac",
 }
 

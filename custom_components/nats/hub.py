@@ -17,12 +17,11 @@ import nats.errors
 from .availability import AvailabilityTracker
 from .client_errors import ClientErrors
 from .commands import async_send_command
-from .connection import ConnectionFailedError, async_open, build_tls_context, uses_tls
+from .connection import ConnectionFailedError, async_open, async_tls_context
 from .const import (
     CONF_COMMAND_TIMEOUT,
     CONF_PREFIX,
     CONF_REPLICAS,
-    CONF_TLS_CA,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_PREFIX,
     DEFAULT_REPLICAS,
@@ -112,9 +111,7 @@ class NatsHub:
 
     async def async_connect(self) -> None:
         """Connect, or raise the config entry error Home Assistant should act on."""
-        tls = None
-        if uses_tls(self.entry.data):
-            tls = await self.hass.async_add_executor_job(build_tls_context, self.entry.data.get(CONF_TLS_CA))
+        tls = await async_tls_context(self.hass, self.entry.data)
         try:
             self.client = await async_open(
                 self.entry.data,
