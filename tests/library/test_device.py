@@ -126,7 +126,7 @@ async def test_events_are_published_once_and_commands_refused(
         await device.fire_event("bell", "ring")
         await device.fire_event("bell", "knock", count=2, loud=True)
         await device.announce()
-        await device.nc.flush()
+        await server_has_everything(device.nc)  # its command subscription too
         reply = await client.request("home.devices.porch.event.bell.command", b'{"action":"ring"}', timeout=2)
         await until(lambda: len(events) >= 2, timeout=2)
     finally:
