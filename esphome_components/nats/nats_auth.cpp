@@ -8,6 +8,7 @@
 #ifdef USE_NATS
 
 #include "esphome/core/log.h"
+#include "esphome/core/version.h"
 
 #include <cstring>
 
@@ -27,15 +28,21 @@ bool NatsClient::set_jwt(const char *jwt) {
 }
 #endif
 
+const char *NatsClient::jwt_text_() const {
+#ifdef USE_NATS_JWT
+  return this->jwt_[0] != '\0' ? this->jwt_ : nullptr;
+#else
+  return nullptr;
+#endif
+}
+
 bool NatsClient::setup_auth_() {
 #ifdef USE_NATS_NKEY
   if (this->nkey_seed_ != nullptr && !this->nkey_.set_seed(this->nkey_seed_, std::strlen(this->nkey_seed_))) {
     ESP_LOGE(TAG, "[%s] nkey_seed is not an NKey user seed (58 characters, SU...)", this->device_id_);
     return false;
   }
-#endif
-#ifdef USE_NATS_JWT
-  if (this->jwt_[0] != '\0' && !this->nkey_.valid()) {
+  if (this->jwt_text_() != nullptr && !this->nkey_.valid()) {
     ESP_LOGE(TAG, "[%s] A user JWT needs the user's nkey_seed to sign with", this->device_id_);
     return false;
   }
@@ -102,16 +109,10 @@ void NatsClient::write_connect_(JsonWriter &w, const char *sig) const {
   }
 #ifdef USE_NATS_NKEY
   if (this->nkey_.valid()) {
-#ifdef USE_NATS_JWT
-    if (this->jwt_[0] != '\0') {
-      w.key("jwt");
-      w.value(this->jwt_);
-    } else
-#endif
-    {
-      w.key("nkey");
-      w.value(this->nkey_.public_key());
-    }
+    // With a JWT the server takes the public key from it.
+    const char *jwt = this->jwt_text_();
+    w.key(jwt != nullptr ? "jwt" : "nkey");
+    w.value(jwt != nullptr ? jwt : this->nkey_.public_key());
     if (sig[0] != '\0') {
       w.key("sig");
       w.value(sig);
@@ -124,10 +125,8 @@ void NatsClient::write_connect_(JsonWriter &w, const char *sig) const {
 }
 
 const char *NatsClient::auth_kind_() const {
-#ifdef USE_NATS_JWT
-  if (this->jwt_[0] != '\0')
+  if (this->jwt_text_() != nullptr)
     return "user JWT";
-#endif
 #ifdef USE_NATS_NKEY
   if (this->nkey_.valid())
     return "NKey";
@@ -148,12 +147,10 @@ void NatsClient::log_auth_config_() const {
     ESP_LOGCONFIG(TAG, "  Token: " LOG_SECRET("'%s'"), this->token_);
 #ifdef USE_NATS_NKEY
   // The public key is no secret: it is what the server's configuration names.
-  if (this->nkey_.valid())
+  if (this->nkey_.valid()) {
     ESP_LOGCONFIG(TAG, "  NKey: %s%s", this->nkey_.public_key(),
-#ifdef USE_NATS_JWT
-                  this->jwt_[0] != '\0' ? " (with a user JWT)" :
-#endif
-                                        "");
+                  this->jwt_text_() != nullptr ? " (with a user JWT)" : "");
+  }
 #endif
 }
 

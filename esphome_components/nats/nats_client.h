@@ -182,6 +182,8 @@ class NatsClient : public Component, public NatsParserListener {
   void write_connect_(JsonWriter &w, const char *sig) const;
   /// Signs the nonce of the last INFO into sig (empty without an NKey or nonce).
   void sign_nonce_(char *sig, size_t cap);
+  /// The user JWT, or nullptr without one.
+  const char *jwt_text_() const;
   /// What this device authenticates with, for the logs.
   const char *auth_kind_() const;
   void log_auth_config_() const;

@@ -50,6 +50,7 @@ void NatsClient::apply_environment_() {
     ESP_LOGE(TAG, "Ignoring NATS_PREFIX=%s: expected dot-separated tokens, at most %u characters", prefix,
              static_cast<unsigned>(MAX_PREFIX_LEN));
   }
+#if defined(USE_NATS_NKEY) && defined(USE_NATS_JWT)
   // Credentials (tests/esphome/test_nkey_auth.py): an NKey user seed, and a
   // user JWT to go with it in operator mode.
   const char *seed = std::getenv("NATS_NKEY_SEED");
@@ -58,6 +59,7 @@ void NatsClient::apply_environment_() {
   const char *jwt = std::getenv("NATS_JWT");
   if (jwt != nullptr && jwt[0] != '\0' && !this->set_jwt(jwt))
     ESP_LOGE(TAG, "Ignoring NATS_JWT: not a JWT of at most %u characters", static_cast<unsigned>(MAX_JWT_LEN));
+#endif
   const char *device_id = std::getenv("NATS_DEVICE_ID");
   if (device_id != nullptr && is_valid_token(device_id, std::strlen(device_id))) {
     this->device_id_ = device_id;
