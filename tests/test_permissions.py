@@ -96,6 +96,7 @@ def test_the_permission_model_is_the_documented_one() -> None:
     )
     assert kitchen.subscribe == (
         "home.devices.kitchen.*.*.command",
+        "home.devices.kitchen.credentials",
         "home.discovery.request",
         "home.ha.status",
         f"$KV.{BUCKET}.kitchen.*",
@@ -104,6 +105,7 @@ def test_the_permission_model_is_the_documented_one() -> None:
     assert kitchen.allow_responses
     ha = home_assistant_permissions("flat.2")
     assert "flat.2.devices.*.*.*.command" in ha.publish
+    assert "flat.2.devices.*.credentials" in ha.publish
     assert "$JS.API.STREAM.CREATE.NATS_HOME_FLAT_2_STATES" in ha.publish
     assert "$KV.NATS_HOME_FLAT_2_CONFIG.>" in ha.publish
     assert not any(subject.startswith("$JS.API.STREAM.DELETE") for subject in ha.publish)
@@ -270,6 +272,7 @@ def test_nkey_users(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert 'nkey: "U' in printed
     assert 'nkeys_seed_str="SU' in printed
+    assert "nkey_seed: !secret nats_kitchen_nkey_seed" in printed
     conf = tmp_path / "auth.conf"
     conf.write_text(printed)
     subprocess.run([server_binary(), "-t", "-c", str(conf)], check=True, capture_output=True)

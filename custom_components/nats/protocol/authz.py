@@ -118,8 +118,14 @@ def _device_notes(entry: UserEntry, prefix: str, server: str) -> list[str]:
     inbox = device_inbox_prefix(device_id)
     lines = [f"Device {device_id}:"]
     if creds.seed:
+        key = device_id.replace("-", "_")
         lines += [
-            "  ESPHome: NKey authentication is not in the firmware yet; use password mode for it",
+            "  ESPHome secrets.yaml:",
+            f"    nats_{key}_nkey_seed: {creds.seed}",
+            "  ESPHome device YAML, in the nats: block:",
+            f"    device_id: {device_id}",
+            f"    prefix: {prefix}",
+            f"    nkey_seed: !secret nats_{key}_nkey_seed",
             "  Python (nats_home):",
             f"    nc = await nats.connect({_q(server)}, nkeys_seed_str={_q(creds.seed)},",
             f"                            inbox_prefix={_q(inbox)})",

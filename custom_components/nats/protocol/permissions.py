@@ -1,8 +1,8 @@
 """Who may publish and subscribe to what: the permission model of a home (docs/security.md).
 
 Written once here and used by every way of enforcing it (the plain
-nats-server configuration `nats_home.authz` prints today; minted user JWTs
-later). A device may use only subjects that carry its own id; Home
+nats-server configuration `nats_home.authz` prints, and the user JWTs
+`nats_home.credentials` mints in operator mode). A device may use only subjects that carry its own id; Home
 Assistant's user gets what the integration needs and no more.
 """
 
@@ -38,6 +38,17 @@ class Permissions:
             config["allow_responses"] = True
         return config
 
+    def as_jwt_claims(self) -> dict[str, Any]:
+        """Return the permissions as a user JWT's `nats` claim holds them."""
+        claims: dict[str, Any] = {
+            "pub": {"allow": list(self.publish)},
+            "sub": {"allow": list(self.subscribe)},
+        }
+        if self.allow_responses:
+            # max 1 reply per request; ttl 0 lets the server use its default (2 minutes).
+            claims["resp"] = {"max": 1, "ttl": 0}
+        return claims
+
 
 def device_inbox_prefix(device_id: str) -> str:
     """Return the reply inbox prefix a device connects with: `_INBOX.<device>`.
@@ -69,6 +80,7 @@ def device_permissions(prefix: str, device_id: str) -> Permissions:
         ),
         subscribe=(
             subjects.commands_of(device_id),
+            subjects.credentials(device_id),  # renewed credentials (operator mode)
             subjects.discovery_request,
             subjects.ha_status,
             device_subjects(bucket, device_id),
@@ -108,6 +120,7 @@ def home_assistant_permissions(prefix: str) -> Permissions:
             subjects.ha_status,
             subjects.discovery_request,
             f"{subjects.devices_prefix}*.*.*.command",
+            subjects.credentials_any,  # delivering renewed credentials (operator mode)
             *stream_calls,
             *consumer_calls,
             f"$JS.API.DIRECT.GET.{streams[2]}.>",  # reading a setting back after a conflict

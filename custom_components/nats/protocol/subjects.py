@@ -31,6 +31,7 @@ class Subjects:
         "_devices_len",
         "announce",
         "announce_any",
+        "credentials_any",
         "devices_prefix",
         "discovery_request",
         "event_any",
@@ -53,6 +54,7 @@ class Subjects:
         self.status_any = f"{prefix}.devices.*.status"
         self.state_any = f"{prefix}.devices.*.*.*.state"
         self.event_any = f"{prefix}.devices.*.*.*.event"
+        self.credentials_any = f"{prefix}.devices.*.credentials"
 
     def announce_for(self, device_id: str) -> str:
         """Return the announce subject of one device."""
@@ -73,6 +75,10 @@ class Subjects:
     def commands_of(self, device_id: str) -> str:
         """Return the wildcard a device subscribes to for its commands."""
         return f"{self.devices_prefix}{_checked(device_id)}.*.*.command"
+
+    def credentials(self, device_id: str) -> str:
+        """Return the subject a device's renewed credentials reach it on (operator mode)."""
+        return f"{self.devices_prefix}{_checked(device_id)}.credentials"
 
     def announce_device(self, subject: str) -> str | None:
         """Return the device token of an announce subject ('' for the bare one).
