@@ -3,7 +3,8 @@
 Used by the device simulator, the demo and the tests' test device. A device
 applies commands itself (a switch switches, a number checks its range, ...)
 unless a command handler is given that decides otherwise. Declared settings
-are read from the home's configuration bucket and followed live.
+are read from the home's configuration bucket and followed live
+(`DeviceSettings`, which the device owns).
 """
 
 from __future__ import annotations
@@ -19,21 +20,10 @@ from typing import Any, Final
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
-import nats.errors
 
 from . import PROTOCOL_VERSION
-from .config_settings import (
-    DIRECT_GET_TIMEOUT,
-    HEARTBEAT_INTERVAL,
-    NAME,
-    ConfigValue,
-    bucket_name,
-    decode_value,
-    describe_settings,
-    device_subjects,
-    direct_get_subject,
-    is_deleted,
-)
+from .config_settings import HEARTBEAT_INTERVAL, NAME, ConfigSetting, ConfigValue
+from .device_settings import DeviceSettings
 from .errors import CommandRejectedError, ProtocolError
 from .expiry import EXPIRED_ERROR, CommandExpiry, without_stamp
 from .payloads import decode_json, describe_entity, encode, parse_command
@@ -43,12 +33,6 @@ from .subjects import Subjects
 
 _LOGGER = logging.getLogger(__name__)
 MAX_ERROR: Final = 255
-
-RECONNECT_POLL: Final = 1.0
-"""Seconds between looks at the client's reconnect count: settings are read again after one."""
-CONFIRM_RETRY: Final = 0.05
-"""Seconds between direct gets while the store has not decided on a compare-and-set write yet."""
-EXPECTED_LAST_SEQUENCE: Final = "Nats-Expected-Last-Subject-Sequence"
 
 __all__ = ["CommandHandler", "CommandRejectedError", "ConfigHandler", "Device"]
 
@@ -101,21 +85,31 @@ class Device:
         self._announce_pending = False
         self._announce_replies: list[str] = []
         self.subjects.announce_for(device_id)  # validates the id early
-        self._declared = _declared_config(config or [], name, heartbeat_interval)
-        self.settings = {setting.id: setting for setting in describe_settings(self._declared)}
+        self._settings = DeviceSettings(
+            nc,
+            device_id,
+            prefix,
+            config or [],
+            {NAME: name, HEARTBEAT_INTERVAL: heartbeat_interval},
+            changed=self._setting_changed,
+            spawn=self._spawn,
+        )
         self.on_config = on_config
-        self.config_values: dict[str, ConfigValue] = {
-            setting.id: setting.default_value for setting in self.settings.values()
-        }
-        """The value each declared setting has now: the stored one, or its default."""
         if HEARTBEAT_INTERVAL in self.config_values:
             self.heartbeat_interval = int(self.config_values[HEARTBEAT_INTERVAL])
         if NAME in self.config_values:
             self.name = str(self.config_values[NAME])
-        self.config_bucket = bucket_name(prefix)
-        self._config_live: set[str] = set()
-        self._confirming: dict[str, asyncio.Task[None]] = {}
         self._heartbeat_task: asyncio.Task[None] | None = None
+
+    @property
+    def settings(self) -> dict[str, ConfigSetting]:
+        """The declared settings, by id."""
+        return self._settings.settings
+
+    @property
+    def config_values(self) -> dict[str, ConfigValue]:
+        """The value each declared setting has now: the stored one, or its default."""
+        return self._settings.values
 
     def announcement(self) -> dict[str, Any]:
         """Return the announcement payload."""
@@ -126,7 +120,7 @@ class Device:
             **self.info,
             "heartbeat_interval": self.heartbeat_interval,
             "entities": list(self.entities.values()),
-            **({"config": self._declared} if self._declared else {}),
+            **({"config": self._settings.declared} if self._settings.declared else {}),
         }
 
     async def start(self) -> None:
@@ -138,15 +132,8 @@ class Device:
             await self.nc.subscribe(self.subjects.discovery_request, cb=self._on_discovery),
             await self.nc.subscribe(self.subjects.ha_status, cb=self._on_ha_status),
         ]
-        if self.settings:
-            # Subscribed before reading, so no change made meanwhile is missed.
-            self._subscriptions.append(
-                await self.nc.subscribe(
-                    device_subjects(self.config_bucket, self.id), cb=self._on_config_change
-                )
-            )
-            await self.read_config()
-            self._spawn(self._reread_config_after_reconnects())
+        if (settings := await self._settings.start()) is not None:
+            self._subscriptions.append(settings)
         await self.announce()
         await self.heartbeat()
         self._heartbeat_task = self._spawn(self._heartbeat_loop())
@@ -230,85 +217,11 @@ class Device:
     # Settings (docs/protocol.md, Device configuration)
 
     async def read_config(self) -> None:
-        """Read every declared setting's stored value (direct gets), keeping defaults where none is.
+        """Read every declared setting's stored value again (done at start and after reconnects)."""
+        await self._settings.read()
 
-        Done at start and after every reconnection. A value that arrives live
-        while its get is under way is newer than the get's answer, which is
-        then dropped.
-        """
-        self._config_live.clear()
-        found = await asyncio.gather(*(self._direct_get(setting_id) for setting_id in self.settings))
-        for setting_id, reply in zip(self.settings, found, strict=True):
-            if setting_id not in self._config_live and (stored := _stored(reply)) is not None:
-                await self._apply_setting(setting_id, stored or None)
-
-    async def _direct_get(self, setting_id: str) -> Msg | None:
-        """Ask the store for a setting's last message; None when nothing answers (no JetStream)."""
-        subject = direct_get_subject(self.config_bucket, self.id, setting_id)
-        try:
-            return await self.nc.request(subject, b"", timeout=DIRECT_GET_TIMEOUT)
-        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
-            return None
-
-    async def _on_config_change(self, msg: Msg) -> None:
-        setting_id = msg.subject.rpartition(".")[2]
-        if setting_id not in self.settings:
-            return
-        self._config_live.add(setting_id)
-        if (pending := self._confirming.pop(setting_id, None)) is not None:
-            pending.cancel()  # this change is newer than what it would find
-        expected = (msg.headers or {}).get(EXPECTED_LAST_SEQUENCE)
-        if expected is None or not expected.isdigit():
-            await self._apply_setting(setting_id, None if is_deleted(msg.headers) else msg.data)
-            return
-        # A compare-and-set write, which the store may refuse; core NATS delivers
-        # it either way. The device follows what the store keeps instead.
-        if (task := self._spawn(self._confirm(setting_id, int(expected)))) is not None:
-            self._confirming[setting_id] = task
-
-    async def _confirm(self, setting_id: str, expected: int) -> None:
-        """Apply what the store keeps once it has decided on a compare-and-set write.
-
-        While the key's last sequence is still the one the write expected,
-        the store has not taken it in yet (a refused write leaves another
-        sequence there): ask again, for at most DIRECT_GET_TIMEOUT.
-        """
-        deadline = time.monotonic() + DIRECT_GET_TIMEOUT
-        while True:
-            reply = await self._direct_get(setting_id)
-            headers = (reply.headers or {}) if reply is not None else {}
-            status = headers.get("Status")
-            unchanged = (not status and headers.get("Nats-Sequence") == str(expected)) or (
-                status == "404" and expected == 0
-            )
-            if not unchanged or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(CONFIRM_RETRY)
-        self._confirming.pop(setting_id, None)
-        if not unchanged and (stored := _stored(reply)) is not None:
-            await self._apply_setting(setting_id, stored or None)
-
-    async def _apply_setting(self, setting_id: str, raw: bytes | None) -> None:
-        """Apply a stored value (None: deleted, back to the default); a bad one is logged and ignored."""
-        setting = self.settings[setting_id]
-        if raw is None:
-            value = setting.default_value
-        else:
-            try:
-                value = decode_value(setting, raw)
-            except ProtocolError as err:
-                _LOGGER.warning(
-                    "Device %s: ignoring the stored value %r of setting %s: %s; it stays %r",
-                    self.id,
-                    raw[:100],
-                    setting_id,
-                    err,
-                    self.config_values[setting_id],
-                )
-                return
-        if value == self.config_values[setting_id]:
-            return
-        self.config_values[setting_id] = value
+    async def _setting_changed(self, setting_id: str, value: ConfigValue) -> None:
+        """Apply a setting's new value: the reserved ones here, the device's own through on_config."""
         if setting_id == HEARTBEAT_INTERVAL:
             await self._change_heartbeat_interval(int(value))
         elif setting_id == NAME:
@@ -328,14 +241,6 @@ class Device:
         await self.heartbeat()
         self._heartbeat_task = self._spawn(self._heartbeat_loop())
         await self.announce()
-
-    async def _reread_config_after_reconnects(self) -> None:
-        seen = self.nc.stats["reconnects"]
-        while True:
-            await asyncio.sleep(RECONNECT_POLL)
-            if self.nc.stats["reconnects"] != seen and self.nc.is_connected:
-                seen = self.nc.stats["reconnects"]
-                await self.read_config()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
         if not self._running:
@@ -440,28 +345,6 @@ class Device:
                 raise CommandRejectedError(msg) from None
             self._infos[entity_id] = (dict(entity), info)
         return info
-
-
-def _stored(reply: Msg | None) -> bytes | None:
-    """Return the value a direct get found, b"" for none (deleted or never set), None for no answer."""
-    if reply is None:
-        return None
-    status = (reply.headers or {}).get("Status")
-    if status:  # 404: the key has no message, so the default applies; 408, 503: no answer
-        return b"" if status == "404" else None
-    return b"" if is_deleted(reply.headers) else reply.data
-
-
-def _declared_config(
-    config: list[dict[str, Any]], name: str, heartbeat_interval: int
-) -> list[dict[str, Any]]:
-    """Return the `config` to announce; reserved settings default to the device's own name and interval."""
-    own: dict[str, Any] = {NAME: name, HEARTBEAT_INTERVAL: heartbeat_interval}
-    declared = [dict(setting) for setting in config]
-    for setting in declared:
-        if setting.get("id") in own:
-            setting.setdefault("default", own[setting["id"]])
-    return declared
 
 
 def _describe(entities: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any], EntityInfo]]:
