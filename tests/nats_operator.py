@@ -8,7 +8,7 @@ from typing import Any
 
 import nkeys
 
-from custom_components.nats.protocol.operator import HomeSetup, UserCredentials, create_home
+from nats_home.operator import HomeSetup, UserCredentials, create_home
 
 from .nats_server import NatsServer
 

@@ -20,9 +20,11 @@ from typing import Any, Final
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+import nats.errors
 
 from . import PROTOCOL_VERSION
 from .config_settings import HEARTBEAT_INTERVAL, NAME, ConfigSetting, ConfigValue
+from .credentials_file import DeviceCredentials
 from .device_settings import DeviceSettings
 from .errors import CommandRejectedError, ProtocolError
 from .expiry import EXPIRED_ERROR, CommandExpiry, without_stamp
@@ -60,6 +62,7 @@ class Device:
         command_handler: CommandHandler | None = None,
         config: list[dict[str, Any]] | None = None,
         on_config: ConfigHandler | None = None,
+        credentials: DeviceCredentials | None = None,
         **info: Any,
     ) -> None:
         self.nc = nc
@@ -95,6 +98,8 @@ class Device:
             spawn=self._spawn,
         )
         self.on_config = on_config
+        self.credentials = credentials
+        """The device's own user in operator mode: renewed JWTs sent to it are kept there."""
         if HEARTBEAT_INTERVAL in self.config_values:
             self.heartbeat_interval = int(self.config_values[HEARTBEAT_INTERVAL])
         if NAME in self.config_values:
@@ -132,6 +137,10 @@ class Device:
             await self.nc.subscribe(self.subjects.discovery_request, cb=self._on_discovery),
             await self.nc.subscribe(self.subjects.ha_status, cb=self._on_ha_status),
         ]
+        if self.credentials is not None:
+            self._subscriptions.append(
+                await self.nc.subscribe(self.subjects.credentials(self.id), cb=self._on_credentials)
+            )
         if (settings := await self._settings.start()) is not None:
             self._subscriptions.append(settings)
         await self.announce()
@@ -317,6 +326,27 @@ class Device:
             self.states[parsed.entity_id] = state
             await self._publish_state(parsed.entity_id, state)
         await self._reply(msg, {"ok": True, "state": state})
+
+    async def _on_credentials(self, msg: Msg) -> None:
+        """Keep a renewed JWT (docs/protocol.md, Credentials) and reconnect with it."""
+        assert self.credentials is not None  # subscribed only with credentials
+        try:
+            claims = self.credentials.accept(msg.data)
+        except ProtocolError as err:
+            _LOGGER.warning("Device %s: refusing the credentials sent on %s: %s", self.id, msg.subject, err)
+            await self._reply(msg, {"ok": False, "error": str(err)[:MAX_ERROR]})
+            return
+        _LOGGER.info("Device %s: keeping renewed credentials (expiring at %s)", self.id, claims.get("exp"))
+        await self._reply(msg, {"ok": True})
+        # nats-py (unlike the Go client) closes a client for good when the server
+        # ends its connection because the JWT expired; so the device does not
+        # wait for that but reconnects now, with the JWT it just kept. The reply
+        # must reach the server first, as no answer is allowed after a reconnect:
+        # nats-py writes a flush's PING ahead of queued messages, hence two.
+        with contextlib.suppress(nats.errors.Error):
+            await self.nc.flush()
+            await self.nc.flush()
+        await self.nc.force_reconnect()
 
     async def _reply(self, msg: Msg, payload: dict[str, Any]) -> None:
         if msg.reply:

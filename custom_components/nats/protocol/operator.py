@@ -19,7 +19,7 @@ from typing import Any, Final
 from . import nats_jwt
 from .nats_jwt import JwtError
 from .permissions import Permissions, home_assistant_permissions
-from .subjects import Subjects
+from .subjects import Subjects, is_valid_prefix
 
 __all__ = [
     "BUNDLE_KIND",
@@ -165,8 +165,8 @@ class OperatorBundle:
                 account=str(data["account"]),
                 account_signing_seed=str(data["account_signing_seed"]),
                 operator_signing_seed=str(data["operator_signing_seed"]),
-                home_assistant=UserCredentials(**data["home_assistant"]),
-                system=UserCredentials(**data["system"]),
+                home_assistant=_user(data["home_assistant"], "home_assistant"),
+                system=_user(data["system"], "system"),
             )
         except (KeyError, TypeError) as err:
             raise JwtError(f"the bundle lacks {err}") from err
@@ -175,7 +175,9 @@ class OperatorBundle:
 
     def check(self) -> None:
         """Raise JwtError unless every key is of its kind and every JWT is signed and for its seed."""
-        Subjects(self.prefix)
+        # Not Subjects(prefix): its ProtocolError would escape callers that expect JwtError.
+        if not is_valid_prefix(self.prefix):
+            raise JwtError(f"prefix {self.prefix!r} is not a valid subject prefix")
         if not nats_jwt.public_key(self.account_signing_seed).startswith("A"):
             raise JwtError("account_signing_seed is not an account key")
         if not nats_jwt.public_key(self.operator_signing_seed).startswith("O"):
@@ -186,6 +188,13 @@ class OperatorBundle:
                 raise JwtError(f"{name}: the JWT is not for its seed")
         if nats_jwt.decode(self.home_assistant.jwt)["nats"].get("issuer_account") != self.account:
             raise JwtError("home_assistant: the user is not of the bundle's account")
+
+
+def _user(data: Any, name: str) -> UserCredentials:
+    """Return a user of a bundle's JSON; JwtError unless it is {"jwt": str, "seed": str}."""
+    if not isinstance(data, dict) or not all(isinstance(data.get(part), str) for part in ("jwt", "seed")):
+        raise JwtError(f'{name}: expected an object with the strings "jwt" and "seed"')
+    return UserCredentials(data["jwt"], data["seed"])
 
 
 @dataclass(frozen=True, slots=True)
