@@ -62,3 +62,15 @@ class ExampleServer:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def start_hub_and_home(workdir: Path) -> tuple[ExampleServer, ExampleServer]:
+    """Start hub.conf and leaf-home.conf on loopback, the home linked to the hub as a leaf node."""
+    leaf_port = free_port()
+    hub = ExampleServer(workdir / "hub", "hub.conf", **{'"0.0.0.0:7422"': f'"127.0.0.1:{leaf_port}"'})
+    home = ExampleServer(
+        workdir / "home", "leaf-home.conf", **{"hub.example.com:7422": f"127.0.0.1:{leaf_port}"}
+    )
+    hub.start()
+    home.start()
+    return hub, home

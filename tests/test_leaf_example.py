@@ -22,21 +22,14 @@ import pytest
 
 from nats_home.device import Device
 
-from .example_server import ExampleServer
-from .nats_server import free_port
+from .example_server import ExampleServer, start_hub_and_home
 
 RELAY = "home.devices.plug.switch.relay"
 
 
 @pytest.fixture
 def hub_and_home(tmp_path: Path) -> Iterator[tuple[ExampleServer, ExampleServer]]:
-    leaf_port = free_port()
-    hub = ExampleServer(tmp_path / "hub", "hub.conf", **{'"0.0.0.0:7422"': f'"127.0.0.1:{leaf_port}"'})
-    home = ExampleServer(
-        tmp_path / "home", "leaf-home.conf", **{"hub.example.com:7422": f"127.0.0.1:{leaf_port}"}
-    )
-    hub.start()
-    home.start()
+    hub, home = start_hub_and_home(tmp_path)
     yield hub, home
     home.stop()
     hub.stop()
