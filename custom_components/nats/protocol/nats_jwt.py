@@ -131,5 +131,5 @@ def _check_signature(issuer: str, signed: bytes, signature: bytes) -> None:
         raise JwtError("the issuer's public key has a wrong checksum")
     try:
         nacl.signing.VerifyKey(raw[1:33]).verify(signed, signature)
-    except nacl.exceptions.BadSignatureError as err:
+    except (nacl.exceptions.BadSignatureError, ValueError) as err:  # ValueError: not 64 bytes long
         raise JwtError("the JWT's signature is not its issuer's") from err
