@@ -36,7 +36,7 @@ from .subjects import Subjects
 _LOGGER = logging.getLogger(__name__)
 MAX_ERROR: Final = 255
 
-__all__ = ["CommandHandler", "CommandRejectedError", "ConfigHandler", "Device"]
+__all__ = ["CommandHandler", "CommandRejectedError", "ConfigHandler", "Device", "DeviceCredentials"]
 
 
 type CommandHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
