@@ -143,6 +143,38 @@ size_t base64url_encode(const uint8_t *data, size_t len, char *out) {
   return n;
 }
 
+bool base64url_decode(const char *text, size_t len, uint8_t *out, size_t &out_len) {
+  out_len = 0;
+  if (len % 4 == 1)
+    return false;
+  uint32_t acc = 0;
+  unsigned bits = 0;
+  for (size_t i = 0; i < len; i++) {
+    const char c = text[i];
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '-') {
+      v = 62;
+    } else if (c == '_') {
+      v = 63;
+    } else {
+      return false;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[out_len++] = static_cast<uint8_t>(acc >> bits);
+    }
+  }
+  return true;
+}
+
 bool NkeyUser::set_seed(const char *text, size_t len) {
   this->valid_ = nkey_decode_user_seed(text, len, this->seed_);
   if (!this->valid_) {

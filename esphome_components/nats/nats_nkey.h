@@ -43,6 +43,11 @@ bool is_valid_jwt_text(const char *text, size_t len);
 /// bytes. Returns the characters written (without the terminator).
 size_t base64url_encode(const uint8_t *data, size_t len, char *out);
 
+/// Decodes unpadded base64url (a JWT part) into out, which needs
+/// len * 3 / 4 bytes. False for a foreign character or a length no encoding
+/// has (len % 4 == 1); leftover bits are ignored, as Go's decoder does.
+bool base64url_decode(const char *text, size_t len, uint8_t *out, size_t &out_len);
+
 /// An NKey user: the seed decoded once, the public key derived once, then
 /// one signature per connection.
 class NkeyUser {

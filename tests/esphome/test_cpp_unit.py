@@ -33,6 +33,7 @@ SOURCES = [
     for name in (
         "command",
         "config",
+        "credentials",
         "ed25519",
         "entity_index",
         "expiry",
@@ -144,6 +145,9 @@ def test_vectors_reach_the_cpp_tests() -> None:
     config = json.loads((vectors / "config_settings.json").read_text())
     for case in config["values"]["valid"] + config["values"]["invalid"]:
         assert f"{{{cpp_vectors.c_string(case['name'])}, " in generated
+    renewals = json.loads((vectors / "credentials.json").read_text())
+    for case in renewals["valid"] + renewals["invalid"]:
+        assert f"{{{cpp_vectors.c_string(case['name'])}, {cpp_vectors.std_string(case['raw'])}, " in generated
     platforms = cpp_vectors.platform_vectors()
     assert {"cover", "lock", "valve"} <= platforms.keys()
     for platform, vectors in platforms.items():

@@ -104,6 +104,21 @@ struct ConfigDeletedCase {
   bool deleted;
 };
 
+/// A renewal of credentials.json (docs/protocol.md, "Credentials"): a valid
+/// one with its JWT's iat and exp (has_exp false for none); an invalid one
+/// is refused, unless signature_only (a device that does not verify
+/// signatures may keep it; the server refuses it at connect).
+struct CredentialsCase {
+  const char *name;
+  std::string raw;
+  bool valid;
+  long long iat;
+  bool has_exp;
+  long long exp;
+  bool too_long;
+  bool signature_only;
+};
+
 struct FrameCase {
   const char *name;
   size_t buffer;
