@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
+from .device_credentials import DeviceCredentials
 from .hub import NatsHub
+from .operator_auth import is_operator_mode
 from .retention import async_purge_device
 from .runtime import NatsConfigEntry, NatsRuntimeData
+from .services import async_setup_services
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions (provisioning and revoking device credentials)."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> bool:
     """Connect to NATS and start discovery; platforms are set up as devices announce them."""
     hub = NatsHub(hass, entry)
     await hub.async_connect()
-    entry.runtime_data = NatsRuntimeData(hub)
+    credentials = DeviceCredentials(hass, entry, hub) if is_operator_mode(entry.data) else None
+    entry.runtime_data = NatsRuntimeData(hub, credentials)
     try:
+        if credentials is not None:
+            await credentials.async_load()  # before restored devices set up their buttons
         await hub.async_start()
+        if credentials is not None:
+            await credentials.async_start()
     except Exception:
         await hub.async_stop()
         raise

@@ -6,6 +6,7 @@ from homeassistant.components.button import ButtonDeviceClass, ButtonEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .credential_buttons import async_setup_credential_buttons
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
 from .hub import NatsHub
 from .protocol.platforms.button import ButtonInfo, press
@@ -17,8 +18,9 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant, entry: NatsConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add buttons as devices announce them."""
+    """Add buttons as devices announce them, and the credential buttons of provisioned devices."""
     async_setup_platform_entities(entry, "button", async_add_entities, NatsButton)
+    async_setup_credential_buttons(entry, async_add_entities)
 
 
 class NatsButton(NatsEntity[ButtonInfo, None], ButtonEntity):

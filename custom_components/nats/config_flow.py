@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import logging
 import ssl
 from typing import Any
@@ -13,14 +14,10 @@ from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -48,24 +45,26 @@ from .const import (
     AUTH_METHODS,
     AUTH_NKEY,
     AUTH_NONE,
+    AUTH_OPERATOR,
     AUTH_TOKEN,
     AUTH_USERPASS,
     CONF_AUTH_METHOD,
-    CONF_COMMAND_TIMEOUT,
     CONF_CREDENTIALS,
     CONF_NKEY_SEED,
+    CONF_OPERATOR_BUNDLE,
     CONF_PREFIX,
-    CONF_REPLICAS,
     CONF_SERVERS,
     CONF_TLS_CA,
     CONF_TLS_CLIENT_CERT,
     CONF_TLS_CLIENT_KEY,
     CONF_TOKEN,
-    DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_PREFIX,
-    DEFAULT_REPLICAS,
     DOMAIN,
 )
+from .operator_auth import is_operator_mode
+from .options_flow import NatsOptionsFlow
+from .protocol.nats_jwt import JwtError
+from .protocol.operator import OperatorBundle
 from .protocol.subjects import is_valid_prefix
 from .runtime import NatsConfigEntry
 
@@ -80,15 +79,13 @@ KEY_UNCHANGED = "__nats_client_key_unchanged__"
 TLS_REASONS = frozenset({"tls_error"} | (AUTH_FAILURES - {"invalid_auth"}))
 """Connection failures the server step's TLS fields fix."""
 
-REPLICAS_OPTIONS = ["1", "3", "5"]
-"""Replicas of the home's JetStream streams: 1 on a single server, 3 or 5 on a cluster."""
-
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     AUTH_NONE: (),
     AUTH_USERPASS: (CONF_USERNAME, CONF_PASSWORD),
     AUTH_TOKEN: (CONF_TOKEN,),
     AUTH_NKEY: (CONF_NKEY_SEED,),
     AUTH_CREDS: (CONF_CREDENTIALS,),
+    AUTH_OPERATOR: (CONF_OPERATOR_BUNDLE,),
 }
 
 
@@ -130,6 +127,7 @@ def _credentials_schema(method: str, defaults: dict[str, Any]) -> vol.Schema:
         CONF_TOKEN: _SECRET,
         CONF_NKEY_SEED: _SECRET,
         CONF_CREDENTIALS: _MULTILINE,
+        CONF_OPERATOR_BUNDLE: _MULTILINE,
     }
     return vol.Schema(
         {
@@ -154,6 +152,32 @@ def _client_cert_input(user_input: dict[str, Any], key_on_file: str | None) -> d
 
 def _unique_id(data: dict[str, Any]) -> str:
     return f"{','.join(sorted(data[CONF_SERVERS]))}/{data[CONF_PREFIX]}"
+
+
+def _check_bundle(user_input: dict[str, Any], account: str | None) -> OperatorBundle | dict[str, str]:
+    """Return the pasted operator bundle, or the form's error.
+
+    `account` is the home an existing entry serves: a bundle of another home
+    would leave every device it provisioned without renewal or revocation.
+    Nothing of the bundle is logged, not even why it was refused.
+    """
+    try:
+        bundle = OperatorBundle.from_json(user_input[CONF_OPERATOR_BUNDLE])
+    except JwtError:
+        return {CONF_OPERATOR_BUNDLE: "invalid_operator_bundle"}
+    if account is not None and bundle.account != account:
+        return {CONF_OPERATOR_BUNDLE: "operator_other_home"}
+    return bundle
+
+
+def _home_account(data: Mapping[str, Any]) -> str | None:
+    """Return the account of the home an entry's data serves in operator mode, else None."""
+    if not is_operator_mode(data):
+        return None
+    try:
+        return OperatorBundle.from_json(data[CONF_OPERATOR_BUNDLE]).account
+    except JwtError:
+        return None
 
 
 def _check_credentials(method: str, user_input: dict[str, Any]) -> dict[str, str]:
@@ -251,6 +275,20 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is None:
             return self.async_show_form(step_id=step_id, data_schema=_credentials_schema(method, {}))
         errors = _check_credentials(method, user_input)
+        if method == AUTH_OPERATOR:
+            account = (
+                _home_account(self._get_reconfigure_entry().data)
+                if self.source == SOURCE_RECONFIGURE
+                else None
+            )
+            checked = _check_bundle(user_input, account)
+            if isinstance(checked, dict):
+                errors = checked
+            else:
+                # The bundle's users may only use its prefix, so it is the entry's,
+                # whatever the server step said (the step's description tells).
+                self._data[CONF_PREFIX] = checked.prefix
+                user_input = {CONF_OPERATOR_BUNDLE: checked.to_json()}
         if not errors:
             return await self._async_finish(step_id, user_input)
         return self.async_show_form(
@@ -261,6 +299,7 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
     async_step_credentials_token = async_step_credentials
     async_step_credentials_nkey = async_step_credentials
     async_step_credentials_creds = async_step_credentials
+    async_step_credentials_operator = async_step_credentials
 
     async def async_step_reauth(self, entry_data: dict[str, Any]) -> ConfigFlowResult:
         """Ask for new credentials after the server refused the old ones."""
@@ -276,6 +315,14 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             updates = dict(user_input)
             errors = _check_credentials(method, user_input)
+            if method == AUTH_OPERATOR:
+                checked = _check_bundle(user_input, _home_account(self._data))
+                if isinstance(checked, dict):
+                    errors = checked
+                elif checked.prefix != self._data[CONF_PREFIX]:
+                    errors = {CONF_OPERATOR_BUNDLE: "operator_other_home"}
+                else:
+                    updates[CONF_OPERATOR_BUNDLE] = checked.to_json()
             if with_tls and not errors:
                 try:
                     updates.update(_client_cert_input(user_input, self._data.get(CONF_TLS_CLIENT_KEY)))
@@ -353,43 +400,3 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
             if client is not None:
                 await client.close()
         return {}
-
-
-class NatsOptionsFlow(OptionsFlowWithReload):
-    """Options: how long to wait for a device to confirm a command, and the streams' replicas."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the command timeout and the replicas of the home's JetStream streams.
-
-        The timeout applies to the next command; new replicas reload the entry,
-        whose set-up changes the streams.
-        """
-        replicas = int(self.config_entry.options.get(CONF_REPLICAS, DEFAULT_REPLICAS))
-        if user_input is not None:
-            options = {**user_input, CONF_REPLICAS: int(user_input[CONF_REPLICAS])}
-            self.automatic_reload = options[CONF_REPLICAS] != replicas
-            return self.async_create_entry(data=options)
-        timeout = self.config_entry.options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT)
-        return self.async_show_form(
-            step_id="init",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_COMMAND_TIMEOUT, default=timeout): NumberSelector(
-                        NumberSelectorConfig(
-                            min=0.5,
-                            max=30,
-                            step=0.5,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    ),
-                    vol.Required(CONF_REPLICAS, default=str(replicas)): SelectSelector(
-                        SelectSelectorConfig(
-                            options=REPLICAS_OPTIONS,
-                            translation_key=CONF_REPLICAS,
-                            mode=SelectSelectorMode.DROPDOWN,
-                        )
-                    ),
-                }
-            ),
-        )

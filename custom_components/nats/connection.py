@@ -28,6 +28,7 @@ import nats.errors
 from .const import (
     AUTH_CREDS,
     AUTH_NKEY,
+    AUTH_OPERATOR,
     AUTH_TOKEN,
     AUTH_USERPASS,
     CONF_AUTH_METHOD,
@@ -40,6 +41,7 @@ from .const import (
     CONF_TOKEN,
     DOMAIN,
 )
+from .operator_auth import bundle_of, jwt_auth
 
 CONNECT_TIMEOUT: Final = 5.0
 SCHEMES: Final = frozenset({"nats", "tls", "ws", "wss"})
@@ -248,6 +250,8 @@ def auth_options(data: Mapping[str, Any]) -> dict[str, Any]:
         return {"nkeys_seed_str": data[CONF_NKEY_SEED].strip()}
     if method == AUTH_CREDS:
         return {"user_credentials": RawCredentials(data[CONF_CREDENTIALS])}
+    if method == AUTH_OPERATOR:
+        return jwt_auth(bundle_of(data).home_assistant)
     return {}
 
 
@@ -280,8 +284,12 @@ async def async_open(
     error_cb: ErrorCallback | None = None,
     disconnected_cb: EventCallback | None = None,
     reconnected_cb: EventCallback | None = None,
+    auth: Mapping[str, Any] | None = None,
 ) -> Client:
     """Connect, or raise ConnectionFailedError within CONNECT_TIMEOUT.
+
+    `auth` replaces the entry's own authentication (operator mode's system
+    user, which reaches the same servers with the same TLS).
 
     nats-py retries a failing first connect forever and only reports why
     through error_cb, so the attempt is bounded here and every error kept.
@@ -305,7 +313,7 @@ async def async_open(
         "max_reconnect_attempts": 2,
         "error_cb": _record,
         "tls": tls_context,
-        **auth_options(data),
+        **(auth_options(data) if auth is None else auth),
     }
     if disconnected_cb is not None:
         options["disconnected_cb"] = disconnected_cb

@@ -15,13 +15,18 @@ CONF_TLS_CLIENT_CERT: Final = "tls_client_cert"
 CONF_TLS_CLIENT_KEY: Final = "tls_client_key"
 CONF_COMMAND_TIMEOUT: Final = "command_timeout"
 CONF_REPLICAS: Final = "replicas"
+CONF_OPERATOR_BUNDLE: Final = "operator_bundle"
+CONF_CREDENTIAL_LIFETIME: Final = "credential_lifetime"
+"""Seconds a device JWT minted in operator mode is valid (the options flow shows days)."""
 
 AUTH_NONE: Final = "none"
 AUTH_USERPASS: Final = "userpass"
 AUTH_TOKEN: Final = "token"
 AUTH_NKEY: Final = "nkey"
 AUTH_CREDS: Final = "creds"
-AUTH_METHODS: Final = (AUTH_NONE, AUTH_USERPASS, AUTH_TOKEN, AUTH_NKEY, AUTH_CREDS)
+AUTH_OPERATOR: Final = "operator"
+"""Operator (JWT) mode: Home Assistant holds the home's account signing key and mints device users."""
+AUTH_METHODS: Final = (AUTH_NONE, AUTH_USERPASS, AUTH_TOKEN, AUTH_NKEY, AUTH_CREDS, AUTH_OPERATOR)
 
 DEFAULT_PREFIX: Final = "home"
 DEFAULT_COMMAND_TIMEOUT: Final = 2.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -12,6 +13,7 @@ from homeassistant.core import HomeAssistant
 from .const import (
     CONF_CREDENTIALS,
     CONF_NKEY_SEED,
+    CONF_OPERATOR_BUNDLE,
     CONF_TLS_CA,
     CONF_TLS_CLIENT_CERT,
     CONF_TLS_CLIENT_KEY,
@@ -27,6 +29,7 @@ TO_REDACT: Final = {
     CONF_TOKEN,
     CONF_NKEY_SEED,
     CONF_CREDENTIALS,
+    CONF_OPERATOR_BUNDLE,
     CONF_TLS_CA,
     CONF_TLS_CLIENT_CERT,
     CONF_TLS_CLIENT_KEY,
@@ -58,6 +61,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
         },
         "last_discovery": _last_gather(hub),
         "settings_store": {"bucket": hub.device_config.bucket, "available": hub.device_config.available},
+        "device_credentials": _device_credentials(entry),
         "devices": {
             device_id: {
                 "announcement": async_redact_data(asdict(device.announcement), TO_REDACT),
@@ -84,6 +88,35 @@ def messages_for_diagnostics(hub: NatsHub) -> dict[str, Any]:
         "states_evicted_before_announcement": hub.early_states.evicted,
         "client": dict(client.stats) if client is not None else None,
     }
+
+
+def _device_credentials(entry: NatsConfigEntry) -> dict[str, Any] | None:
+    """Return what is kept about each provisioned device (public keys and times; never a seed)."""
+    credentials = entry.runtime_data.credentials
+    if credentials is None:
+        return None
+    return {
+        "lifetime": credentials.lifetime,
+        "devices": {
+            device_id: {
+                **record.as_dict(),
+                "issued": _iso(record.issued),
+                "expires": _iso(record.expires),
+                "last_renewal": {
+                    "at": _iso(record.last_renewal.at),
+                    "ok": record.last_renewal.ok,
+                    "error": record.last_renewal.error,
+                }
+                if record.last_renewal is not None
+                else None,
+            }
+            for device_id, record in sorted(credentials.store.devices.items())
+        },
+    }
+
+
+def _iso(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
 
 
 def _last_gather(hub: NatsHub) -> dict[str, Any] | None:

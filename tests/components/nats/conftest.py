@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import contextlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
-from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_SERVERS, DOMAIN
+from custom_components.nats.const import (
+    AUTH_OPERATOR,
+    CONF_AUTH_METHOD,
+    CONF_CREDENTIAL_LIFETIME,
+    CONF_OPERATOR_BUNDLE,
+    CONF_PREFIX,
+    CONF_SERVERS,
+    DOMAIN,
+)
+from nats_home.credentials_file import DeviceCredentials
+from nats_home.device import Device
+from nats_home.operator import HomeSetup, UserCredentials
+from nats_home.permissions import device_inbox_prefix
 
+from ...nats_operator import operator_server
 from ...nats_server import NatsServer
 
 
@@ -107,3 +123,122 @@ def record_silences(
             silences.append(hass.loop.time() - liveness.last_seen)
 
     return silences, hass.bus.async_listen(EVENT_STATE_CHANGED, _on_state_changed)
+
+
+# Operator (JWT) mode: a home whose server trusts its operator, an entry holding its bundle,
+# and devices connected with credentials Home Assistant minted.
+
+
+@pytest.fixture
+def operator_home(tmp_path: Path) -> Iterator[tuple[NatsServer, HomeSetup]]:
+    """nats-server with JetStream in operator mode for a fresh home (prefix `home`)."""
+    server, setup = operator_server(tmp_path)
+    yield server, setup
+    server.stop()
+
+
+@pytest.fixture
+def credential_lifetime() -> int:
+    """Seconds device credentials are minted for; a test parametrizes it to see renewals."""
+    return 3600
+
+
+@pytest.fixture
+def operator_entry(operator_home: tuple[NatsServer, HomeSetup], credential_lifetime: int) -> MockConfigEntry:
+    """A config entry in operator mode holding the home's bundle."""
+    server, setup = operator_home
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="NATS (home)",
+        unique_id=f"{server.url}/home",
+        data={
+            CONF_SERVERS: [server.url],
+            CONF_PREFIX: "home",
+            CONF_AUTH_METHOD: AUTH_OPERATOR,
+            CONF_OPERATOR_BUNDLE: setup.bundle.to_json(),
+        },
+        options={CONF_CREDENTIAL_LIFETIME: credential_lifetime},
+    )
+
+
+@pytest.fixture
+async def operator_setup(hass: HomeAssistant, operator_entry: MockConfigEntry) -> MockConfigEntry:
+    """The operator-mode entry, loaded."""
+    operator_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(operator_entry.entry_id)
+    await hass.async_block_till_done()
+    return operator_entry
+
+
+@dataclass(slots=True)
+class DeviceLink:
+    """A device's connection and what the server told it (errors, disconnects, closing)."""
+
+    errors: list[str] = field(default_factory=list)
+    disconnects: int = 0
+    closed: bool = False
+
+    async def on_error(self, err: Exception) -> None:
+        """nats-py's error callback."""
+        self.errors.append(str(err))
+
+    async def on_disconnected(self) -> None:
+        """nats-py's disconnected callback."""
+        self.disconnects += 1
+
+    async def on_closed(self) -> None:
+        """nats-py's closed callback."""
+        self.closed = True
+
+
+type DeviceStarter = Callable[..., Awaitable[tuple[Device, DeviceLink]]]
+
+
+@pytest.fixture
+async def start_device(
+    operator_home: tuple[NatsServer, HomeSetup],
+) -> AsyncIterator[DeviceStarter]:
+    """Start library devices connected with their minted credentials; stopped at teardown.
+
+    With `renewals` the device takes renewed JWTs (the library's DeviceCredentials);
+    without, nothing listens on its credentials subject (firmware without renewal).
+    """
+    server, _ = operator_home
+    started: list[Device] = []
+
+    async def _start(
+        device_id: str,
+        creds: UserCredentials,
+        *,
+        renewals: bool = True,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> tuple[Device, DeviceLink]:
+        link = DeviceLink()
+        held = DeviceCredentials(creds)
+        client = await nats.connect(
+            server.url,
+            inbox_prefix=device_inbox_prefix(device_id),
+            error_cb=link.on_error,
+            disconnected_cb=link.on_disconnected,
+            closed_cb=link.on_closed,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.2,
+            **held.connect_options(),
+        )
+        device = Device(
+            client,
+            device_id,
+            device_id.title(),
+            entities or [{"platform": "sensor", "id": "temperature", "name": "Temperature", "unit": "°C"}],
+            announce_jitter=0,
+            credentials=held if renewals else None,
+        )
+        started.append(device)
+        await device.start()
+        return device, link
+
+    yield _start
+    for device in started:
+        with contextlib.suppress(Exception):
+            await device.stop(clean=False)
+        await device.nc.close()
