@@ -7,6 +7,7 @@ import importlib.util
 import json
 from pathlib import Path
 import re
+import tomllib
 
 from PIL import Image
 
@@ -39,6 +40,14 @@ def test_manifest() -> None:
     for requirement in manifest["requirements"]:
         assert re.fullmatch(r"[a-z0-9-]+==[0-9.]+", requirement)
         assert f'"{requirement}"' in pyproject, f"{requirement} differs from the tested version"
+
+
+def test_one_version_everywhere() -> None:
+    """The integration and the library are released together under one vMAJOR.MINOR.PATCH (docs/esphome.md)."""
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text())
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+    assert pyproject["project"]["version"] == manifest["version"]
 
 
 def test_hacs_manifest() -> None:
