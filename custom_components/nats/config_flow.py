@@ -390,6 +390,10 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
         client = None
         try:
             client = await async_open(data, tls, name="Home Assistant (config flow)")
+            if is_operator_mode(data) and not getattr(client, "_server_info", {}).get("auth_required"):
+                # It let Home Assistant in without checking the bundle's user: it does
+                # not run this home's operator, and would enforce no device's permissions.
+                return {"base": "operator_not_on_server"}
         except ConnectionFailedError as err:
             _LOGGER.debug("Connection test to %s failed: %s", data[CONF_SERVERS], err)
             return {"base": err.reason}
