@@ -117,8 +117,8 @@ async def test_a_renewed_jwt_reaches_the_device_and_outlives_the_first(
     home: Home, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A JWT of a few seconds, renewed over NATS: kept in the file, used from the reconnect on."""
-    minted = mint_device(home.bundle, "kitchen", lifetime=4)
-    first_expiry = int(time.time()) + 4
+    minted = mint_device(home.bundle, "kitchen", lifetime=6)
+    first_expiry = int(time.time()) + 6
     path = _creds_file(tmp_path, minted)
     creds = DeviceCredentials.from_file(path)
     refusals = Refusals()
