@@ -45,7 +45,10 @@ def ensure_venv() -> None:
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     reqs = REPO / "scripts" / "demo-requirements.txt"
-    stamp = hashlib.sha256((reqs.read_text() + "\n".join(EXTRA_REQUIREMENTS)).encode()).hexdigest()
+    # The device processes import the project's own library (nats_home), installed editable.
+    stamp = hashlib.sha256(
+        (reqs.read_text() + "\n".join(EXTRA_REQUIREMENTS) + "\n-e nats-home").encode()
+    ).hexdigest()
     stamp_file = VENV / ".bench-stamp"
     if not (stamp_file.exists() and stamp_file.read_text() == stamp):
         print(f"[bench] building the benchmark venv {VENV} (once; uv pip install)", flush=True)
@@ -62,6 +65,8 @@ def ensure_venv() -> None:
                 "-r",
                 str(reqs),
                 *EXTRA_REQUIREMENTS,
+                "-e",
+                str(REPO),
             ],
             check=True,
         )

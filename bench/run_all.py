@@ -1,5 +1,6 @@
 """Run every benchmark in turn (round trip, ingest, cold start + memory, cold start from
-retained data with devices offline, firmware, ESPHome native API) and time each.
+retained data with devices offline, firmware, ESPHome native API, a leaf-node home losing
+its hub) and time each.
 
 uv run python bench/run_all.py [--quick]
 """
@@ -27,6 +28,7 @@ def main() -> None:
         ("coldstart --retained", "coldstart", [*quick, "--retained"]),
         ("firmware", "firmware", []),
         ("esphome_api", "esphome_api", quick),
+        ("leaf", "leaf", quick),
     ):
         print(f"\n=== {name} ===", flush=True)
         t0 = time.monotonic()
