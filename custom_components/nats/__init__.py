@@ -7,6 +7,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
+from .credential_store import CredentialStore
 from .device_credentials import DeviceCredentials
 from .hub import NatsHub
 from .operator_auth import is_operator_mode
@@ -47,6 +48,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> boo
     if unloaded:
         await entry.runtime_data.hub.async_stop()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> None:
+    """Forget the devices the entry provisioned (their credentials stay valid until they expire)."""
+    await CredentialStore(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

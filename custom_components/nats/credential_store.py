@@ -100,5 +100,9 @@ class CredentialStore:
         """Write at once (a revocation must not be lost to a crash)."""
         await self._store.async_save(self._data())
 
+    async def async_remove(self) -> None:
+        """Delete what was stored (the entry is being removed)."""
+        await self._store.async_remove()
+
     def _data(self) -> dict[str, Any]:
         return {"devices": {device_id: record.as_dict() for device_id, record in self.devices.items()}}

@@ -127,6 +127,9 @@ class Renewal:
             subject = credentials.hub.subjects.credentials(device_id)
             error = await self._async_send(subject, jwt)
             outcome = RenewalOutcome(now, error)
+            current = credentials.store.get(device_id)
+            if current is None or current.public_key != record.public_key:
+                return outcome  # provisioned again meanwhile: this outcome is of a key no longer held
             if error is None:
                 record = credentials.store.update(
                     device_id, issued=now, expires=now + lifetime, last_renewal=outcome

@@ -314,3 +314,35 @@ async def test_devices_not_provisioned_get_no_credential_buttons(
         await client.close()
     assert hass.states.get("button.porch_revoke_credentials") is None
     assert hass.states.get("button.porch_renew_credentials_now") is None
+
+
+@pytest.mark.parametrize("credential_lifetime", [24])
+async def test_a_failed_renewal_is_retried_and_becomes_a_repair_near_expiry(
+    hass: HomeAssistant,
+    operator_setup: MockConfigEntry,
+    start_device: DeviceStarter,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 24 s lifetime retries every second; the repair comes within 6 s (a quarter) of expiry."""
+    creds = parse_creds((await _provision(hass, "kitchen"))["creds"])
+    await start_device("kitchen", creds, renewals=False)
+    credentials = _credentials(operator_setup)
+    issue_id = expiring_issue_id(operator_setup.entry_id, "kitchen")
+    issues = ir.async_get(hass)
+    warning = "Device kitchen did not take its renewed credentials on home.devices.kitchen.credentials"
+    _make_due(credentials, "kitchen", left=8)  # due (8 s left of 24), not yet near expiry
+    await until(lambda: caplog.text.count(warning) >= 1, 5)
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
+    await until(lambda: caplog.text.count(warning) >= 3, 5)  # retried (about every second)
+    assert issues.async_get_issue(DOMAIN, issue_id) is not None  # 6 s or less were left at the third
+
+
+async def test_removing_the_entry_forgets_its_devices(
+    hass: HomeAssistant, hass_storage: dict[str, Any], operator_setup: MockConfigEntry
+) -> None:
+    await _provision(hass, "kitchen")
+    key = f"nats.credentials.{operator_setup.entry_id}"
+    assert key in hass_storage
+    assert await hass.config_entries.async_remove(operator_setup.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
