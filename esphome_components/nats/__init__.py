@@ -60,6 +60,9 @@ MAX_JWT_LEN = 2048
 # CONNECT without its JWT: the fixed fields, a 64-character name, the
 # signature and the JSON around them, with room to spare.
 CONNECT_BASE_LEN = 512
+# A renewal of the JWT (docs/protocol.md, "Credentials") is one message: the
+# JWT in a little JSON, with room for a renewed JWT a little longer.
+RENEWAL_MARGIN = 256
 
 nats_ns = cg.esphome_ns.namespace("nats")
 NatsClient = nats_ns.class_("NatsClient", cg.Component)
@@ -272,6 +275,13 @@ def _credentials(config):
             f"CONNECT with this {len(config[CONF_JWT])}-character JWT needs tx_buffer_size: "
             f"{len(config[CONF_JWT]) + CONNECT_BASE_LEN} or more",
             path=[CONF_TX_BUFFER_SIZE],
+        )
+    rx = config.get(CONF_RX_BUFFER_SIZE, 2048)
+    if rx < len(config[CONF_JWT]) + RENEWAL_MARGIN:
+        raise cv.Invalid(
+            f"renewals of this {len(config[CONF_JWT])}-character JWT need rx_buffer_size: "
+            f"{len(config[CONF_JWT]) + RENEWAL_MARGIN} or more",
+            path=[CONF_RX_BUFFER_SIZE],
         )
     return config
 

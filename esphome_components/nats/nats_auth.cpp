@@ -1,6 +1,7 @@
 // The credentials CONNECT carries: user/password, token, or an NKey that
 // signs the server's nonce (with the user JWT instead of the public key in
-// operator mode). The NATS protocol's CONNECT: `nkey` + `sig` for an NKey
+// operator mode; a renewed one replaces the firmware's, see
+// nats_credentials_store.cpp). The NATS protocol's CONNECT: `nkey` + `sig` for an NKey
 // user, `jwt` + `sig` for a JWT user.
 
 #include "nats_client.h"
@@ -18,19 +19,19 @@ static const char *const TAG = "nats";
 
 #ifdef USE_NATS_JWT
 bool NatsClient::set_jwt(const char *jwt) {
-  const size_t len = std::strlen(jwt);
-  if (!is_valid_jwt_text(jwt, len)) {
-    this->jwt_[0] = '\0';
-    return false;
-  }
-  std::memcpy(this->jwt_, jwt, len + 1);
-  return true;
+  // The YAML's string (or the host's environment) lives as long as the
+  // firmware: it is the JWT to fall back to, never copied or replaced.
+  this->firmware_jwt_ = is_valid_jwt_text(jwt, std::strlen(jwt)) ? jwt : nullptr;
+  return this->firmware_jwt_ != nullptr;
 }
 #endif
 
 const char *NatsClient::jwt_text_() const {
 #ifdef USE_NATS_JWT
-  return this->jwt_[0] != '\0' ? this->jwt_ : nullptr;
+  // A renewal kept (nats_credentials_store.cpp) replaces the firmware's JWT.
+  if (this->firmware_jwt_ == nullptr)
+    return nullptr;
+  return this->use_kept_jwt_ ? this->kept_jwt_ : this->firmware_jwt_;
 #else
   return nullptr;
 #endif
@@ -46,6 +47,9 @@ bool NatsClient::setup_auth_() {
     ESP_LOGE(TAG, "[%s] A user JWT needs the user's nkey_seed to sign with", this->device_id_);
     return false;
   }
+#endif
+#ifdef USE_NATS_JWT
+  this->setup_credentials_();
 #endif
   return true;
 }
@@ -151,6 +155,9 @@ void NatsClient::log_auth_config_() const {
     ESP_LOGCONFIG(TAG, "  NKey: %s%s", this->nkey_.public_key(),
                   this->jwt_text_() != nullptr ? " (with a user JWT)" : "");
   }
+#endif
+#ifdef USE_NATS_JWT
+  this->log_credentials_config_();
 #endif
 }
 

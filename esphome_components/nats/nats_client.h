@@ -10,6 +10,7 @@
 #include "esphome/core/component.h"
 #include "esphome/core/entity_includes.h"
 #include "esphome/core/helpers.h"
+#include "esphome/core/preferences.h"
 
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 #ifdef USE_NATS_CONFIG_STORE
 #include "nats_config.h"
 #endif
+#include "nats_credentials.h"
 #include "nats_entities.h"
 #include "nats_expiry.h"
 #include "nats_json.h"
@@ -133,6 +135,8 @@ class NatsClient : public Component, public NatsParserListener {
   /// The configuration store: direct get replies, and changes of this device's keys.
   static constexpr uint32_t SID_CONFIG_REPLIES = 4;
   static constexpr uint32_t SID_CONFIG_CHANGES = 5;
+  /// Renewed credentials (nats_credentials_store.cpp).
+  static constexpr uint32_t SID_CREDENTIALS = 6;
   static constexpr uint32_t SID_TRIGGERS = 10;
   /// Room for "PUB <subject> <reply> <size>\r\n" ahead of a payload.
   static constexpr size_t PUB_HEADER_MAX = 4 + MAX_SUBJECT_LEN + 1 + 12 + 2;
@@ -188,6 +192,19 @@ class NatsClient : public Component, public NatsParserListener {
   const char *auth_kind_() const;
   void log_auth_config_() const;
 
+#ifdef USE_NATS_JWT
+  // nats_credentials_store.cpp: renewed user JWTs (docs/protocol.md, "Credentials").
+  /// At setup: the firmware's JWT, or a kept renewal issued after it.
+  void setup_credentials_();
+  /// A renewal on SID_CREDENTIALS: checked, kept, answered.
+  void handle_credentials_(const NatsMessage &msg);
+  /// Writes the kept JWT to flash; false where there is none (ESP8266) or it failed.
+  bool store_kept_jwt_();
+  /// The server refused CONNECT's credentials: a renewed JWT falls back to the firmware's, once.
+  void on_credentials_refused_();
+  void log_credentials_config_() const;
+#endif
+
   // nats_connection.cpp: connecting, reading, handshake, subscriptions.
   void start_connect_();
   void fail_(const char *why, int err = 0);
@@ -197,13 +214,21 @@ class NatsClient : public Component, public NatsParserListener {
   /// on the next loop; the announcement waits until every one is queued.
   void subscribe_();
   bool subscribed_() const { return this->subs_queued_ == this->subs_total_(); }
-  size_t subs_total_() const { return 1 + (this->discovery_ ? 2 : 0) + CONFIG_SUBS + this->triggers_.size(); }
+  size_t subs_total_() const {
+    return 1 + (this->discovery_ ? 2 : 0) + CONFIG_SUBS + this->credential_subs_() + this->triggers_.size();
+  }
   /// The subject and sid of subscription i, in the order subscribe_() queues them.
   void subscription_(size_t i, char *subject, uint32_t &sid);
 #ifdef USE_NATS_CONFIG_STORE
   static constexpr size_t CONFIG_SUBS = 2;
 #else
   static constexpr size_t CONFIG_SUBS = 0;
+#endif
+#ifdef USE_NATS_JWT
+  /// Only a device with a user JWT takes renewals.
+  size_t credential_subs_() const { return this->firmware_jwt_ != nullptr ? 1 : 0; }
+#else
+  size_t credential_subs_() const { return 0; }
 #endif
 
   // nats_send.cpp: the send buffer and the announcement stream.
@@ -285,9 +310,19 @@ class NatsClient : public Component, public NatsParserListener {
   char nonce_[MAX_NONCE_LEN + 1]{};
 #endif
 #ifdef USE_NATS_JWT
-  /// Kept in a buffer of its own, not behind the YAML's string, so that a
-  /// renewed JWT can replace it.
-  char jwt_[MAX_JWT_LEN + 1]{};
+  /// The YAML's (or the host environment's) JWT, and the renewal kept, in
+  /// use while use_kept_jwt_: the one issued later, unless the server
+  /// refused it (fell_back_).
+  const char *firmware_jwt_{nullptr};
+  char kept_jwt_[MAX_JWT_LEN + 1]{};
+  UserJwtClaims firmware_claims_;
+  UserJwtClaims kept_claims_;
+  bool use_kept_jwt_{false};
+  bool fell_back_{false};
+#ifndef USE_ESP8266
+  ESPPreferenceObject kept_header_pref_;
+  ESPPreferenceObject kept_piece_prefs_[KEPT_JWT_PIECES];
+#endif
 #endif
   const char *device_id_{""};
   const char *device_name_{""};

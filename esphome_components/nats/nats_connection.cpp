@@ -182,6 +182,10 @@ void NatsClient::on_err(const char *text, size_t len) {
       const Server &server = this->servers_[this->server_index_];
       ESP_LOGE(TAG, "[%s] %s:%u refused this device's credentials (%s); check them against the server's users",
                this->device_id_, server.host, server.port, this->auth_kind_());
+#ifdef USE_NATS_JWT
+      if (this->state_ != State::CONNECTED)
+        this->on_credentials_refused_();
+#endif
       break;
     }
   }
@@ -247,6 +251,12 @@ void NatsClient::subscription_(size_t i, char *subject, uint32_t &sid) {
   }
   i -= CONFIG_SUBS;
 #endif
+  if (i < this->credential_subs_()) {
+    sid = SID_CREDENTIALS;
+    this->subject_(subject, "%s.devices.%s.credentials", this->device_id_);
+    return;
+  }
+  i -= this->credential_subs_();
   sid = static_cast<uint32_t>(SID_TRIGGERS + i);
   std::snprintf(subject, MAX_SUBJECT_LEN + 1, "%s", this->triggers_[i]->get_subject());
 }

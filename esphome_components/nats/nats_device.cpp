@@ -149,6 +149,11 @@ void NatsClient::on_msg(const NatsMessage &msg) {
       this->on_config_change_(msg);
       return;
 #endif
+#ifdef USE_NATS_JWT
+    case SID_CREDENTIALS:
+      this->handle_credentials_(msg);
+      return;
+#endif
     case SID_HA_STATUS: {
       JsonValue root;
       if (!json_parse_object(msg.payload, msg.payload_len, root)) {

@@ -224,7 +224,9 @@ def _credentials_cases(vectors: dict[str, Any]) -> list[str]:
     for valid in (True, False):
         for case in vectors["valid" if valid else "invalid"]:
             if set(case) - known:
-                raise ValueError(f"credentials.json case has fields the C++ test does not know: {sorted(case)}")
+                raise ValueError(
+                    f"credentials.json case has fields the C++ test does not know: {sorted(case)}"
+                )
             expect = case.get("expect", {})
             exp = expect.get("exp")
             lines.append(
@@ -308,8 +310,12 @@ def generate() -> str:
     )
     lines.append("};")
     lines.append("")
-    lines.append(f"static const char *const CREDENTIALS_DEVICE_SEED = {c_string(credentials['device_seed'])};")
-    lines.append(f"static const char *const CREDENTIALS_DEVICE_PUBLIC = {c_string(credentials['device_public'])};")
+    lines.append(
+        f"static const char *const CREDENTIALS_DEVICE_SEED = {c_string(credentials['device_seed'])};"
+    )
+    lines.append(
+        f"static const char *const CREDENTIALS_DEVICE_PUBLIC = {c_string(credentials['device_public'])};"
+    )
     lines.append(f"static const long long CREDENTIALS_NOW = {_integer(credentials['now'])};")
     lines.append(f"static const size_t CREDENTIALS_MAX_JWT_LEN = {int(credentials['max_jwt_len'])};")
     lines.append("static const CredentialsCase CREDENTIALS_CASES[] = {")

@@ -208,6 +208,7 @@ def test_malformed_nkey_credentials_are_rejected(esphome_bin: Path, tmp_path: Pa
         ),
         (f"{host}  nkey_seed: {seed}\n  jwt: {_jwt_with(jwt, pad='x' * 2000)}", "keeps at most 2048"),
         (f"{host}  nkey_seed: {seed}\n  jwt: {jwt}\n  tx_buffer_size: 1024", "needs tx_buffer_size"),
+        (f"{host}  nkey_seed: {seed}\n  jwt: {jwt}\n  rx_buffer_size: 512", "need rx_buffer_size"),
         (f"{host}  username: a\n  password: b\n  nkey_seed: {seed}", "nkey_seed"),
         (f"{host}  credentials: broken.creds", "not a .creds file"),
         (f"{host}  credentials: missing.creds", "cannot read the credentials file"),
