@@ -83,6 +83,9 @@ def _seed_corpus(directory: Path) -> int:
         b"HMSG $KV.B.d.name 5 52 52\r\nNATS/1.0\r\nNats-Expected-Last-Subject-Sequence: 3\r\n\r\n\r\n",
     ]
     seeds += [bytes([selector]) + reply for reply in replies for selector in (0, 3 * 7)]
+    # Credentials renewals (read from every command payload's bytes).
+    renewals = json.loads((VECTORS / "credentials.json").read_text())
+    seeds += [bytes([1]) + case["raw"].encode() for case in renewals["valid"] + renewals["invalid"]]
     tokens = json.loads((VECTORS / "subjects.json").read_text())
     seeds += [bytes([2]) + token.encode() for token in tokens["valid_tokens"] + tokens["invalid_tokens"]]
     for index, seed in enumerate(seeds):
@@ -100,7 +103,18 @@ def fuzzer() -> Path:
         TARGET,
         *(
             COMPONENT / f"nats_{name}.cpp"
-            for name in ("command", "config", "expiry", "json_reader", "json_writer", "parser", "protocol")
+            for name in (
+                "command",
+                "config",
+                "credentials",
+                "ed25519",
+                "expiry",
+                "json_reader",
+                "json_writer",
+                "nkey",
+                "parser",
+                "protocol",
+            )
         ),
     ]
     run_tool(

@@ -2,7 +2,8 @@
 // (the NATS parser, fed in chunks of varying size, and every message it
 // delivers read as a configuration store reply: headers and stored value)
 // and command payloads from the network (the JSON command reader, per
-// platform, and the expiry rule on the stamps it reads). Sanitizers catch memory
+// platform, and the expiry rule on the stamps it reads; the same bytes as a
+// credentials renewal). Sanitizers catch memory
 // errors; the checks below catch results that break the parser's contract.
 
 #include <cstdlib>
@@ -11,6 +12,7 @@
 
 #include "nats_command.h"
 #include "nats_config.h"
+#include "nats_credentials.h"
 #include "nats_expiry.h"
 #include "nats_json.h"
 #include "nats_parser.h"
@@ -188,6 +190,29 @@ const CommandReader COMMAND_READERS[] = {
 };
 constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
+// The key of tests/vectors/credentials.json's device, so its renewals pass.
+constexpr const char *DEVICE_PUBLIC = "UDWUSKGGFDI4FRXK5EBTRECZSVQSSWJHHJOGH6JWG3AUMFFMQ435C2U4";
+
+// A renewal either names what is wrong or hands back a JWT inside the
+// payload that checks again on its own, with a time.
+void check_renewal(const char *text, size_t size) {
+  const char *jwt;
+  size_t len;
+  UserJwtClaims claims;
+  for (int64_t now : {int64_t{0}, int64_t{1900000000}}) {
+    const char *error = read_credentials_renewal(text, size, DEVICE_PUBLIC, now, jwt, len, claims);
+    if (error != nullptr) {
+      check(jwt == nullptr && std::strlen(error) > 0 && std::strlen(error) <= MAX_ERROR_LEN);
+      continue;
+    }
+    check(jwt > text && jwt + len < text + size && len <= MAX_JWT_LEN && claims.iat >= 0);
+    check(!claims.has_exp || now < CREDENTIALS_CLOCK_VALID_FROM || claims.exp > now);
+    UserJwtClaims again;
+    check(check_user_jwt(jwt, len, DEVICE_PUBLIC, now, again) == nullptr && again.iat == claims.iat);
+  }
+  check_user_jwt(text, size, DEVICE_PUBLIC, 0, claims);
+}
+
 void fuzz_command(unsigned platform, const uint8_t *data, size_t size) {
   const char *text = reinterpret_cast<const char *>(data);
   // The same bytes as a controller message (ha.status, discovery request).
@@ -198,6 +223,7 @@ void fuzz_command(unsigned platform, const uint8_t *data, size_t size) {
   // The same bytes as a stored value, with and without headers.
   check_config_message("", 0, text, size);
   check_config_message(text, size, text, size);
+  check_renewal(text, size);
   CommandEnvelope envelope;
   const char *error = nullptr;
   if (!COMMAND_READERS[platform](text, size, envelope, error)) {
