@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import nats
+from nats.aio.msg import Msg
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -18,8 +20,9 @@ from custom_components.nats.const import DOMAIN
 from custom_components.nats.device_credentials import DeviceCredentials
 from custom_components.nats.renewal import expiring_issue_id
 from nats_home import nats_jwt
-from nats_home.credentials import mint_device
+from nats_home.credentials import check_renewal, mint_device
 from nats_home.operator import HomeSetup, UserCredentials, parse_creds
+from nats_home.permissions import device_inbox_prefix
 
 from ...nats_fixtures import until
 from ...nats_operator import connect_options
@@ -346,3 +349,41 @@ async def test_removing_the_entry_forgets_its_devices(
     assert await hass.config_entries.async_remove(operator_setup.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+async def test_a_refused_renewal_is_recorded_with_the_devices_reason(
+    hass: HomeAssistant, operator_setup: MockConfigEntry, operator_home: tuple[NatsServer, HomeSetup]
+) -> None:
+    """A device answering `{"ok": false, "error": ...}` (docs/protocol.md, Credentials) keeps its old JWT."""
+    server, _ = operator_home
+    creds = parse_creds((await _provision(hass, "kitchen"))["creds"])
+    client = await nats.connect(
+        server.url, inbox_prefix=device_inbox_prefix("kitchen"), **connect_options(creds)
+    )
+    received: list[bytes] = []
+
+    async def _refuse(msg: Msg) -> None:
+        received.append(msg.data)
+        await msg.respond(b'{"ok":false,"error":"flash is full"}')
+
+    try:
+        await client.subscribe("home.devices.kitchen.credentials", cb=_refuse)
+        await client.flush()
+        credentials = _credentials(operator_setup)
+        minted = credentials.store.devices["kitchen"]
+        with pytest.raises(HomeAssistantError) as raised:
+            await credentials.async_renew_now("kitchen")
+    finally:
+        await client.close()
+    assert raised.value.translation_key == "renewal_failed"
+    assert raised.value.translation_placeholders == {
+        "device": "kitchen",
+        "error": "the device refused it: flash is full",
+    }
+    request = json.loads(received[0])
+    assert request["v"] == 1
+    assert check_renewal(request["jwt"], creds.public_key)["sub"] == creds.public_key
+    record = credentials.store.devices["kitchen"]
+    assert record.expires == minted.expires  # not renewed
+    assert record.last_renewal is not None
+    assert record.last_renewal.error == "the device refused it: flash is full"
