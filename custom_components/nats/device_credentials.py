@@ -152,13 +152,14 @@ class DeviceCredentials:
         except ConnectionFailedError as err:
             raise credential_error("revoke_cannot_connect", device=name, error=str(err)) from err
         try:
-            await revoke_device(system, self.bundle, public_key)
+            async with self.renewal.busy:  # no renewal is signed between revoking and recording it
+                await revoke_device(system, self.bundle, public_key)
+                self.store.update(device_id, revoked=True)
         except (AccountUpdateError, nats.errors.Error) as err:
             raise credential_error("revoke_failed", device=name, error=str(err)) from err
         finally:
             with contextlib.suppress(nats.errors.Error, OSError, TimeoutError):
                 await system.close()
-        self.store.update(device_id, revoked=True)
         await self.store.async_save_now()
         ir.async_delete_issue(self.hass, DOMAIN, expiring_issue_id(self.entry.entry_id, device_id))
         _LOGGER.info("Revoked the credentials of device %s (key %s)", device_id, public_key)

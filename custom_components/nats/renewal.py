@@ -24,7 +24,7 @@ import nats.errors
 
 from .const import DOMAIN
 from .credential_store import DeviceCredential, RenewalOutcome
-from .protocol.credentials import renew_device, renewal_due, renewal_request
+from .protocol.credentials import RENEW_AT_LEFT, renew_device, renewal_due, renewal_request
 
 if TYPE_CHECKING:
     from .device_credentials import DeviceCredentials
@@ -63,7 +63,9 @@ class Renewal:
         self._retry_at: dict[str, float] = {}
         """When to try a device again after a failed delivery (wall-clock seconds)."""
         self._wake = asyncio.Event()
-        self._busy = asyncio.Lock()
+        self.busy = asyncio.Lock()
+        """Held while a JWT is signed and delivered, and while a key is revoked: a JWT signed
+        after its key's revocation would not be covered by it."""
 
     def start(self) -> None:
         """Run until the entry unloads (Home Assistant cancels the entry's background tasks)."""
@@ -103,7 +105,7 @@ class Renewal:
         for device_id, record in self._credentials.store.devices.items():
             if record.revoked:
                 continue
-            due = record.expires - record.lifetime * (1 / 3)
+            due = record.expires - record.lifetime * RENEW_AT_LEFT
             wake = min(wake, max(due, self._retry_at.get(device_id, due)))
         return wake
 
@@ -119,8 +121,12 @@ class Renewal:
     async def async_deliver(self, device_id: str) -> RenewalOutcome:
         """Sign a fresh JWT for the device's key, send it, and record the outcome."""
         credentials = self._credentials
-        async with self._busy:  # the loop and a "Renew now" press never deliver twice at once
+        async with self.busy:  # the loop and a "Renew now" press never deliver twice at once
             record = credentials.store.devices[device_id]
+            if record.revoked:
+                # Revoked while waiting for the lock: a JWT signed after the revocation
+                # would not be covered by it, so none may ever be signed.
+                return RenewalOutcome(int(time.time()), "the credentials are revoked")
             lifetime = credentials.lifetime
             now = int(time.time())
             jwt = renew_device(credentials.bundle, device_id, record.public_key, lifetime=lifetime, now=now)
