@@ -33,7 +33,8 @@ bool is_user(const JsonValue &nats) {
 
 }  // namespace
 
-const char *check_user_jwt(const char *jwt, size_t len, const char *public_key, int64_t now, UserJwtClaims &claims) {
+const char *check_user_jwt(const char *jwt, size_t len, const char *public_key, int64_t now, char *scratch,
+                           UserJwtClaims &claims) {
   claims = UserJwtClaims{};
   if (len > MAX_JWT_LEN)
     return "the JWT is longer than this device keeps (2048 characters)";
@@ -41,12 +42,10 @@ const char *check_user_jwt(const char *jwt, size_t len, const char *public_key, 
     return "not a JWT";
   const char *payload = static_cast<const char *>(std::memchr(jwt, '.', len)) + 1;
   const size_t payload_len = static_cast<const char *>(std::memchr(payload, '.', len - (payload - jwt))) - payload;
-  // The claims decoded: three bytes for every four characters.
-  char decoded[MAX_JWT_LEN * 3 / 4];
   size_t decoded_len;
   JsonValue root;
-  if (!base64url_decode(payload, payload_len, reinterpret_cast<uint8_t *>(decoded), decoded_len) ||
-      !json_parse_object(decoded, decoded_len, root))
+  if (!base64url_decode(payload, payload_len, reinterpret_cast<uint8_t *>(scratch), decoded_len) ||
+      !json_parse_object(scratch, decoded_len, root))
     return "not a JWT: its claims do not decode";
   bool user = false, has_iat = false, own_key = false;
   JsonIterator it(root);
@@ -77,7 +76,7 @@ const char *check_user_jwt(const char *jwt, size_t len, const char *public_key, 
 }
 
 const char *read_credentials_renewal(const char *payload, size_t len, const char *public_key, int64_t now,
-                                     const char *&jwt, size_t &jwt_len, UserJwtClaims &claims) {
+                                     char *scratch, const char *&jwt, size_t &jwt_len, UserJwtClaims &claims) {
   jwt = nullptr;
   jwt_len = 0;
   claims = UserJwtClaims{};
@@ -97,7 +96,7 @@ const char *read_credentials_renewal(const char *payload, size_t len, const char
     return "no jwt string";
   if (std::memchr(found.text, '\\', found.len) != nullptr)
     return "not a JWT";
-  const char *error = check_user_jwt(found.text, found.len, public_key, now, claims);
+  const char *error = check_user_jwt(found.text, found.len, public_key, now, scratch, claims);
   if (error != nullptr)
     return error;
   jwt = found.text;

@@ -22,6 +22,12 @@ namespace esphome::nats {
 static constexpr size_t KEPT_JWT_PIECE = 240;
 static constexpr size_t KEPT_JWT_PIECES = (MAX_JWT_LEN + KEPT_JWT_PIECE - 1) / KEPT_JWT_PIECE;
 
+/// Bytes check_user_jwt() decodes a JWT's claims into: three for every four
+/// characters. The caller lends them (the firmware from the heap, for the
+/// moment of a renewal: on an ESP8266's 4 KB stack they would not fit
+/// beside the JSON reader).
+static constexpr size_t JWT_CLAIMS_SCRATCH = MAX_JWT_LEN * 3 / 4;
+
 /// A clock before this (2024-01-01) is not set: the expiry check is skipped.
 static constexpr int64_t CREDENTIALS_CLOCK_VALID_FROM = 1704067200;
 
@@ -38,16 +44,17 @@ struct UserJwtClaims {
 /// at most MAX_JWT_LEN long, with an integer `iat`, and, when now is a set
 /// clock (>= CREDENTIALS_CLOCK_VALID_FROM), not expired at now. Returns
 /// nullptr with claims filled, or why not: a short text for a reply's
-/// `error` and the log. The decoded claims live on the stack (at most
-/// MAX_JWT_LEN * 3 / 4 bytes) while it runs; nothing allocates.
-const char *check_user_jwt(const char *jwt, size_t len, const char *public_key, int64_t now, UserJwtClaims &claims);
+/// `error` and the log. scratch holds JWT_CLAIMS_SCRATCH bytes; nothing
+/// allocates.
+const char *check_user_jwt(const char *jwt, size_t len, const char *public_key, int64_t now, char *scratch,
+                           UserJwtClaims &claims);
 
 /// Reads a renewal request's payload and checks its JWT (check_user_jwt).
 /// On success jwt/jwt_len point at the JWT inside payload: a JWT is base64url
 /// and dots, which JSON never escapes, so it is checked where it lies and
 /// needs no second buffer; an escaped one is refused.
 const char *read_credentials_renewal(const char *payload, size_t len, const char *public_key, int64_t now,
-                                     const char *&jwt, size_t &jwt_len, UserJwtClaims &claims);
+                                     char *scratch, const char *&jwt, size_t &jwt_len, UserJwtClaims &claims);
 
 /// Of a kept (renewed) JWT and the firmware's own, true when the kept one is
 /// to be used: it was issued later. A tie goes to the firmware's JWT, the one

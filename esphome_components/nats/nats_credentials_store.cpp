@@ -15,6 +15,8 @@
 #include <cinttypes>
 #include <cstring>
 #include <ctime>
+#include <memory>
+#include <new>
 
 namespace esphome::nats {
 
@@ -35,6 +37,11 @@ struct KeptJwtPiece {
   char text[KEPT_JWT_PIECE];
 };
 
+/// What check_user_jwt() decodes claims into, borrowed from the heap for the
+/// moment of a check (at boot, and per renewal: every few weeks), so that
+/// it does not sit on the stack beside the JSON reader's recursion.
+std::unique_ptr<char[]> claims_scratch() { return std::unique_ptr<char[]>(new (std::nothrow) char[JWT_CLAIMS_SCRATCH]); }
+
 /// The device's clock in unix seconds; check_user_jwt() skips the expiry
 /// check while it is not set (before the time component's first sync).
 int64_t wall_clock() { return static_cast<int64_t>(::time(nullptr)); }
@@ -53,9 +60,14 @@ const char *format_time(int64_t t, char (&out)[32]) {
 void NatsClient::setup_credentials_() {
   if (this->firmware_jwt_ == nullptr)
     return;
+  std::unique_ptr<char[]> scratch = claims_scratch();
+  if (scratch == nullptr) {
+    ESP_LOGE(TAG, "[%s] No memory to read the user JWTs; using the firmware's", this->device_id_);
+    return;
+  }
   // Issue times only: which of two JWTs is later does not depend on the clock.
   const char *error = check_user_jwt(this->firmware_jwt_, std::strlen(this->firmware_jwt_), this->nkey_.public_key(),
-                                     0, this->firmware_claims_);
+                                     0, scratch.get(), this->firmware_claims_);
   if (error != nullptr) {
     ESP_LOGW(TAG, "[%s] The firmware's user JWT: %s", this->device_id_, error);
     this->firmware_claims_ = UserJwtClaims{};
@@ -81,7 +93,8 @@ void NatsClient::setup_credentials_() {
   // credentials) fails the key check and stays unused.
   error = fnv1_hash(this->kept_jwt_) != header.hash
               ? "damaged"
-              : check_user_jwt(this->kept_jwt_, header.len, this->nkey_.public_key(), 0, this->kept_claims_);
+              : check_user_jwt(this->kept_jwt_, header.len, this->nkey_.public_key(), 0, scratch.get(),
+                               this->kept_claims_);
   if (error != nullptr) {
     ESP_LOGW(TAG, "[%s] Not using the user JWT kept in flash: %s", this->device_id_, error);
     this->kept_jwt_[0] = '\0';
@@ -105,8 +118,11 @@ void NatsClient::handle_credentials_(const NatsMessage &msg) {
   const char *jwt;
   size_t len;
   UserJwtClaims claims;
-  const char *error = read_credentials_renewal(msg.payload, msg.payload_len, this->nkey_.public_key(), wall_clock(),
-                                               jwt, len, claims);
+  std::unique_ptr<char[]> scratch = claims_scratch();
+  const char *error = scratch == nullptr
+                          ? "no memory to check the JWT now"
+                          : read_credentials_renewal(msg.payload, msg.payload_len, this->nkey_.public_key(),
+                                                     wall_clock(), scratch.get(), jwt, len, claims);
   if (error != nullptr) {
     ESP_LOGW(TAG, "[%s] Refused the credentials on %s: %s; keeping the JWT in use", this->device_id_, msg.subject,
              error);

@@ -192,6 +192,7 @@ constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READ
 
 // The key of tests/vectors/credentials.json's device, so its renewals pass.
 constexpr const char *DEVICE_PUBLIC = "UDWUSKGGFDI4FRXK5EBTRECZSVQSSWJHHJOGH6JWG3AUMFFMQ435C2U4";
+char scratch[JWT_CLAIMS_SCRATCH];
 
 // A renewal either names what is wrong or hands back a JWT inside the
 // payload that checks again on its own, with a time.
@@ -200,7 +201,7 @@ void check_renewal(const char *text, size_t size) {
   size_t len;
   UserJwtClaims claims;
   for (int64_t now : {int64_t{0}, int64_t{1900000000}}) {
-    const char *error = read_credentials_renewal(text, size, DEVICE_PUBLIC, now, jwt, len, claims);
+    const char *error = read_credentials_renewal(text, size, DEVICE_PUBLIC, now, scratch, jwt, len, claims);
     if (error != nullptr) {
       check(jwt == nullptr && std::strlen(error) > 0 && std::strlen(error) <= MAX_ERROR_LEN);
       continue;
@@ -208,9 +209,9 @@ void check_renewal(const char *text, size_t size) {
     check(jwt > text && jwt + len < text + size && len <= MAX_JWT_LEN && claims.iat >= 0);
     check(!claims.has_exp || now < CREDENTIALS_CLOCK_VALID_FROM || claims.exp > now);
     UserJwtClaims again;
-    check(check_user_jwt(jwt, len, DEVICE_PUBLIC, now, again) == nullptr && again.iat == claims.iat);
+    check(check_user_jwt(jwt, len, DEVICE_PUBLIC, now, scratch, again) == nullptr && again.iat == claims.iat);
   }
-  check_user_jwt(text, size, DEVICE_PUBLIC, 0, claims);
+  check_user_jwt(text, size, DEVICE_PUBLIC, 0, scratch, claims);
 }
 
 void fuzz_command(unsigned platform, const uint8_t *data, size_t size) {
