@@ -50,6 +50,9 @@ CHROMIUM_FLAGS = (
     "--lang=en-US",
     "--remote-debugging-port=0",
 )
+SHOT_FILES = ("integration.png", "device.png", "config-flow.png")
+MIN_PNG_BYTES = 20_000
+"""A captured page is 50-100 KB; a blank or nearly blank 1280×800 page compresses to a few KB."""
 SETTLE_POLLS = 3
 """The page's text must be the same this many polls in a row before the capture."""
 POLL_SECONDS = 0.25
@@ -314,14 +317,16 @@ async def capture(args: argparse.Namespace) -> list[Path]:
         device_path = await device_page(session, url, tokens["access_token"], args.device, args.timeout)
         shots = (
             Shot(
-                "integration.png",
+                SHOT_FILES[0],
                 "/config/integrations/integration/nats",
                 ("NATS", "devices"),
                 "Settings → Devices & services → NATS",
             ),
-            Shot("device.png", device_path, tuple(args.device_expect), f"the page of device {args.device!r}"),
             Shot(
-                "config-flow.png",
+                SHOT_FILES[1], device_path, tuple(args.device_expect), f"the page of device {args.device!r}"
+            ),
+            Shot(
+                SHOT_FILES[2],
                 "/config/integrations/dashboard/add?domain=nats",
                 ("Connect to NATS", "Server URLs", "Subject prefix"),
                 'the "add NATS" dialog (config flow, first step)',
@@ -390,6 +395,7 @@ async def _capture_pages(
                 raise CaptureError(f"{err} (what the page showed: {failed})") from None
             png = await _screenshot(page)
             path.write_bytes(png)
+            check_png(path, args.width, args.height)
             saved.append(path)
             took = time.monotonic() - started
             print(f"{path}: {shot.what}, {len(png) // 1024} KB, rendered in {took:.1f} s")
@@ -398,12 +404,26 @@ async def _capture_pages(
         await page.close()
 
 
+def check_png(path: Path, width: int, height: int) -> None:
+    """Raise CaptureError unless path is a PNG of width x height that is not (nearly) blank."""
+    if not path.is_file():
+        raise CaptureError(f"{path} is missing")
+    data = path.read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise CaptureError(f"{path} is not a PNG")
+    found = (int.from_bytes(data[16:20]), int.from_bytes(data[20:24]))
+    if found != (width, height):
+        raise CaptureError(f"{path} is {found[0]}×{found[1]}, not {width}×{height}")
+    if len(data) < MIN_PNG_BYTES:
+        raise CaptureError(f"{path} has only {len(data)} bytes: a blank page?")
+
+
 async def _screenshot(page: DevTools) -> bytes:
     return base64.b64decode((await page.call("Page.captureScreenshot", format="png"))["data"])
 
 
-def main() -> None:
-    """Parse the arguments and capture."""
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command line: every default fits scripts/demo."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8123", help="Home Assistant's URL")
     parser.add_argument("--username", default="demo")
@@ -420,9 +440,24 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=800)
     parser.add_argument("--timeout", type=float, default=60, help="seconds each page may take to render")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="capture nothing: check the PNGs in --out are there and not blank",
+    )
+    return parser
+
+
+def main() -> None:
+    """Parse the arguments and capture."""
+    args = build_parser().parse_args()
     try:
-        asyncio.run(capture(args))
+        if args.check:
+            for name in SHOT_FILES:
+                check_png(args.out / name, args.width, args.height)
+            print(f"{args.out}: {', '.join(SHOT_FILES)} present, {args.width}×{args.height}, not blank")
+        else:
+            asyncio.run(capture(args))
     except (CaptureError, aiohttp.ClientError) as err:
         sys.exit(f"screenshots: {err}")
 
