@@ -10,6 +10,8 @@ from .const import DOMAIN
 from .credential_store import CredentialStore
 from .device_credentials import DeviceCredentials
 from .hub import NatsHub
+from .identity import device_id_of
+from .migration import async_migrate
 from .operator_auth import is_operator_mode
 from .retention import async_purge_device
 from .runtime import NatsConfigEntry, NatsRuntimeData
@@ -22,6 +24,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions (provisioning and revoking device credentials)."""
     async_setup_services(hass)
     return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> bool:
+    """Bring an entry made by an older version up to date (migration.py)."""
+    return await async_migrate(hass, entry)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> bool:
@@ -60,8 +67,8 @@ async def async_remove_config_entry_device(
 ) -> bool:
     """Let the user delete a device and what the server keeps of it; it comes back if it announces again."""
     hub = entry.runtime_data.hub
-    for domain, device_id in device.identifiers:
-        if domain == DOMAIN:
+    for identifier in device.identifiers:
+        if (device_id := device_id_of(entry.entry_id, identifier)) is not None:
             hub.forget_device(device_id)
             if hub.retention.available and hub.client is not None and hub.connected:
                 await async_purge_device(hub.client, hub.subjects, device_id)

@@ -35,7 +35,7 @@ class NatsConfigEntity[T: ConfigSetting](NatsEntity[EntityInfo, ConfigValue | No
         )
         self.setting = setting
         self.key = (CONFIG_KEY, setting.id)
-        self._attr_unique_id = config_unique_id(device_id, setting.id)
+        self._attr_unique_id = config_unique_id(hub.entry.entry_id, device_id, setting.id)
 
     @property
     def available(self) -> bool:

@@ -61,6 +61,8 @@ from .const import (
     DEFAULT_PREFIX,
     DOMAIN,
 )
+from .entry_identity import entry_unique_id
+from .migration import CURRENT_MINOR_VERSION
 from .operator_auth import is_operator_mode
 from .options_flow import NatsOptionsFlow
 from .protocol.nats_jwt import JwtError
@@ -150,10 +152,6 @@ def _client_cert_input(user_input: dict[str, Any], key_on_file: str | None) -> d
     return {CONF_TLS_CLIENT_CERT: cert, CONF_TLS_CLIENT_KEY: key}
 
 
-def _unique_id(data: dict[str, Any]) -> str:
-    return f"{','.join(sorted(data[CONF_SERVERS]))}/{data[CONF_PREFIX]}"
-
-
 def _check_bundle(user_input: dict[str, Any], account: str | None) -> OperatorBundle | dict[str, str]:
     """Return the pasted operator bundle, or the form's error.
 
@@ -196,7 +194,7 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a home on a NATS server."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = CURRENT_MINOR_VERSION  # migration.py
 
     def __init__(self) -> None:
         """Start with no settings."""
@@ -357,7 +355,7 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
                 else _server_schema({**data, CONF_SERVERS: ", ".join(data[CONF_SERVERS])})
             )
             return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
-        await self.async_set_unique_id(_unique_id(data))
+        await self.async_set_unique_id(entry_unique_id(data))
         if self.source == SOURCE_RECONFIGURE:
             entry = self._get_reconfigure_entry()
             if self.unique_id != entry.unique_id:

@@ -14,8 +14,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN
 from .device_credentials import DeviceCredentials
+from .identity import device_identifier, unique_id
 from .runtime import NatsConfigEntry
 
 
@@ -61,15 +61,13 @@ class CredentialButton(ButtonEntity):
         """Attach the button to the device's page (created by name if it has not announced yet)."""
         self._credentials = credentials
         self.device_id = device_id
-        self._attr_unique_id = f"{device_id}:credentials:{self.translation_key}"
-        registry = dr.async_get(credentials.hass)
-        if (
-            registry.async_get_device_by_identifier((DOMAIN, device_id), credentials.entry.entry_id)
-            is not None
-        ):
-            self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_id)})
+        entry_id = credentials.entry.entry_id
+        self._attr_unique_id = unique_id(entry_id, device_id, "credentials", str(self.translation_key))
+        identifier = device_identifier(entry_id, device_id)
+        if dr.async_get(credentials.hass).async_get_device_by_identifier(identifier, entry_id) is not None:
+            self._attr_device_info = DeviceInfo(identifiers={identifier})
         else:
-            self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_id)}, name=device_id)
+            self._attr_device_info = DeviceInfo(identifiers={identifier}, name=device_id)
 
     @property
     def available(self) -> bool:

@@ -29,6 +29,7 @@ import nats.js.errors
 from nats.js.kv import KeyValue
 
 from .const import DOMAIN
+from .identity import unique_id
 from .log_limiter import LogLimiter
 from .protocol.config_settings import (
     DELETED_OPERATIONS,
@@ -60,9 +61,9 @@ INITIAL_LOAD_TIMEOUT: Final = 5.0
 _NATS_ERRORS: Final = (nats.errors.Error, nats.js.errors.Error, TimeoutError)
 
 
-def config_unique_id(device_id: str, setting_id: str) -> str:
-    """Return the unique id of a setting's entity (':' is never in a token)."""
-    return f"{device_id}:{CONFIG_KEY}:{setting_id}"
+def config_unique_id(entry_id: str, device_id: str, setting_id: str) -> str:
+    """Return the unique id of a setting's entity."""
+    return unique_id(entry_id, device_id, CONFIG_KEY, setting_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,8 +311,8 @@ class DeviceConfigStore:
             await self._hub.async_remove_entity(runtime, (CONFIG_KEY, setting_id))
             if current is None or current.type != setting.type:
                 # Gone, or now on another platform: its registry entry goes too.
-                unique_id = config_unique_id(runtime.id, setting_id)
-                if entity_id := registry.async_get_entity_id(setting.type, DOMAIN, unique_id):
+                setting_unique_id = config_unique_id(self._hub.entry.entry_id, runtime.id, setting_id)
+                if entity_id := registry.async_get_entity_id(setting.type, DOMAIN, setting_unique_id):
                     registry.async_remove(entity_id)
         for setting_id, setting in settings.items():
             if old.get(setting_id) != setting:

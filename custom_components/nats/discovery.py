@@ -12,7 +12,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from .availability import Liveness
 from .const import DOMAIN
 from .device_runtime import DeviceRuntime, EntityKey
-from .entity import entity_unique_id
+from .identity import device_identifier, unique_id
 from .log_limiter import LogLimiter
 from .protocol.errors import ProtocolError
 from .protocol.models import DeviceAnnouncement
@@ -107,7 +107,7 @@ class Discovery:
         registry = dr.async_get(self._hub.hass)
         info: dict[str, Any] = {
             "config_entry_id": self._hub.entry.entry_id,
-            "identifiers": {(DOMAIN, device.id)},
+            "identifiers": {device_identifier(self._hub.entry.entry_id, device.id)},
             "name": device.name,
             "manufacturer": device.manufacturer,
             "model": device.model,
@@ -137,8 +137,8 @@ class Discovery:
         registry = er.async_get(self._hub.hass)
         for key in old.keys() - new.keys():
             await self._hub.async_remove_entity(runtime, key)
-            unique_id = entity_unique_id(device.id, *key)
-            if entity_id := registry.async_get_entity_id(key[0], DOMAIN, unique_id):
+            entity_unique_id = unique_id(self._hub.entry.entry_id, device.id, *key)
+            if entity_id := registry.async_get_entity_id(key[0], DOMAIN, entity_unique_id):
                 registry.async_remove(entity_id)
         added: defaultdict[str, list[EntityInfo]] = defaultdict(list)
         for key, description in new.items():

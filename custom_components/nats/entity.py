@@ -15,7 +15,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN
+from .identity import device_identifier, unique_id
 from .protocol.errors import ProtocolError
 from .protocol.payloads import state_from_mapping
 from .protocol.platform import EntityInfo
@@ -29,11 +29,6 @@ _LOGGER = logging.getLogger(__name__)
 READ_ONLY_PLATFORMS = frozenset({"sensor", "binary_sensor"})
 MIN_WRITE_INTERVAL = 0.05
 """Seconds between state writes of one entity during a burst (20 writes/s)."""
-
-
-def entity_unique_id(device_id: str, platform: str, entity_id: str) -> str:
-    """Return the stable unique id of an announced entity (':' is never in a token)."""
-    return f"{device_id}:{platform}:{entity_id}"
 
 
 def device_class_of[E: StrEnum](enum: type[E], description: EntityInfo, device_id: str) -> E | None:
@@ -67,13 +62,14 @@ class NatsEntity[I: EntityInfo, S](Entity):
         self.key = (description.platform, description.id)
         self._last_write = 0.0
         self._trailing_write: asyncio.TimerHandle | None = None
-        self._attr_unique_id = entity_unique_id(device_id, description.platform, description.id)
+        entry_id = hub.entry.entry_id
+        self._attr_unique_id = unique_id(entry_id, device_id, description.platform, description.id)
         device = hub.devices.get(device_id)
         if device is not None and device.device_entry is not None:
             # Home Assistant then links the entity to it without a registry lookup per entity.
             self.device_entry = device.device_entry
         else:
-            self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_id)})
+            self._attr_device_info = DeviceInfo(identifiers={device_identifier(entry_id, device_id)})
         self._attr_name = description.name
         self._attr_icon = description.icon
         self._attr_entity_registry_enabled_default = description.enabled_by_default

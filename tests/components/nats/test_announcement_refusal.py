@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from custom_components.nats.const import DOMAIN
+from custom_components.nats.identity import device_identifier
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
@@ -74,7 +74,12 @@ async def test_contradictory_sensor_is_refused(
         hass, nats_server, subject, {"v": 1, "id": "lab", "name": "Lab", "entities": [entity]}
     )
     assert f"sensor.lab_{entity['id']}" not in hass.states.async_entity_ids()
-    assert dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "lab"), setup_entry.entry_id) is None
+    assert (
+        dr.async_get(hass).async_get_device_by_identifier(
+            device_identifier(setup_entry.entry_id, "lab"), setup_entry.entry_id
+        )
+        is None
+    )
     assert f"Ignoring announcement on {subject}: {reason}" in caplog.text
     assert "(device lab)" in caplog.text
 
@@ -120,7 +125,9 @@ async def test_invalid_optional_field_rejects_the_whole_announcement(
 
     assert hass.states.get("switch.lab_fan") is None
     assert state_of(hass, "switch.lab_relay")() == "on"
-    registered = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "lab"), setup_entry.entry_id)
+    registered = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(setup_entry.entry_id, "lab"), setup_entry.entry_id
+    )
     assert registered is not None
     assert registered.model == "M1"
     lines = [r for r in caplog.records if r.getMessage().startswith(f"Ignoring announcement on {subject}:")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import hashlib
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -271,7 +272,8 @@ async def test_reconfigure(hass: HomeAssistant, nats_server: NatsServer, start_s
         CONF_TLS_CA: None,
         CONF_TOKEN: "abc",
     }
-    assert entry.unique_id == f"{other.url}/villa"
+    # The token authenticates: a hash of it (never the token) tells this user from another.
+    assert entry.unique_id == f"{other.url}/villa@token:{hashlib.sha256(b'abc').hexdigest()[:16]}"
 
 
 async def test_options(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:

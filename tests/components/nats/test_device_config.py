@@ -32,6 +32,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 
 from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_SERVERS, DOMAIN
+from custom_components.nats.identity import device_identifier
 from nats_home.config_settings import ConfigValue, bucket_name
 from nats_home.device import Device
 
@@ -100,7 +101,7 @@ async def test_settings_are_configuration_entities(hass: HomeAssistant, plug: De
     """Each declared setting is a config entity on its device, named as declared, with its default."""
     registry = er.async_get(hass)
     entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "plug"), entry_id)
+    device = dr.async_get(hass).async_get_device_by_identifier(device_identifier(entry_id, "plug"), entry_id)
     assert device is not None
     for entity_id, setting, value in (
         (HEARTBEAT, "heartbeat_interval", "30"),
@@ -111,7 +112,7 @@ async def test_settings_are_configuration_entities(hass: HomeAssistant, plug: De
         entry = registry.async_get(entity_id)
         assert entry is not None, entity_id
         assert (entry.unique_id, entry.entity_category, entry.device_id) == (
-            f"plug:config:{setting}",
+            f"{entry_id}:plug:config:{setting}",
             EntityCategory.CONFIG,
             device.id,
         )
@@ -141,7 +142,8 @@ async def test_a_change_in_home_assistant_reaches_the_device_live(hass: HomeAssi
     registry, entry_id = dr.async_get(hass), hass.config_entries.async_entries(DOMAIN)[0].entry_id
     await wait_for(
         hass,
-        lambda: registry.async_get_device_by_identifier((DOMAIN, "plug"), entry_id).name == "Office plug",
+        lambda: registry.async_get_device_by_identifier(device_identifier(entry_id, "plug"), entry_id).name
+        == "Office plug",
     )
 
     await _call(hass, "number", SERVICE_SET_VALUE, THRESHOLD, **{ATTR_VALUE: 12.5})
@@ -296,7 +298,7 @@ async def test_without_jetstream_there_are_no_configuration_entities(
             await device.start()
         await wait_for(hass, lambda: hass.states.get("switch.lamp_relay") is not None)
         assert hass.states.get(LED) is None
-        assert not [e for e in er.async_get(hass).entities.values() if e.unique_id.startswith("plug:config:")]
+        assert not [e for e in er.async_get(hass).entities.values() if ":plug:config:" in e.unique_id]
         assert caplog.text.count("there is no configuration store") == 1
         assert devices[0].config_values["threshold"] == 5
         for device in devices:
@@ -369,7 +371,9 @@ async def test_removing_a_device_purges_its_settings(
     await kv.put("lamp.threshold", b"3")  # another device's stays
     await plug.stop()
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "plug"), entry.entry_id)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(entry.entry_id, "plug"), entry.entry_id
+    )
     ws = await hass_ws_client(hass)
     await ws.send_json_auto_id(
         {

@@ -18,6 +18,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er, 
 from homeassistant.setup import async_setup_component
 
 from custom_components.nats.const import DOMAIN
+from custom_components.nats.identity import device_identifier
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
@@ -28,12 +29,17 @@ FULL = VECTORS["valid"][0]["payload"]
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, device_id: str) -> dr.DeviceEntry | None:
-    return dr.async_get(hass).async_get_device_by_identifier((DOMAIN, device_id), entry.entry_id)
+    return dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(entry.entry_id, device_id), entry.entry_id
+    )
 
 
 def _entities(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, er.RegistryEntry]:
     entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    return {entity.unique_id: entity for entity in entries}
+    # Unique ids without the entry's scope, which every one of them starts with.
+    scope = f"{entry.entry_id}:"
+    assert all(entity.unique_id.startswith(scope) for entity in entries)
+    return {entity.unique_id.removeprefix(scope): entity for entity in entries}
 
 
 async def test_full_device(
@@ -56,7 +62,7 @@ async def test_full_device(
 
     def state(platform: str, entity_id: str) -> Any:
         registry_id = er.async_get(hass).async_get_entity_id(
-            platform, DOMAIN, f"kitchen:{platform}:{entity_id}"
+            platform, DOMAIN, f"{setup_entry.entry_id}:kitchen:{platform}:{entity_id}"
         )
         assert registry_id is not None, entity_id
         return hass.states.get(registry_id)

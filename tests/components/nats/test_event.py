@@ -23,6 +23,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.nats import device_trigger
 from custom_components.nats.const import DOMAIN
+from custom_components.nats.identity import device_identifier
 from nats_home.device import Device
 
 from ...conftest import DeviceFactory, server_has_everything
@@ -72,7 +73,9 @@ def _record_states(hass: HomeAssistant, entity_id: str) -> list[Any]:
 
 def _device_id(hass: HomeAssistant, device_id: str) -> str:
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, device_id), entry.entry_id)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(entry.entry_id, device_id), entry.entry_id
+    )
     assert device is not None
     return device.id
 

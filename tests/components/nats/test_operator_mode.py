@@ -74,7 +74,7 @@ async def test_a_bundle_sets_up_a_working_home(
     assert result["data"][CONF_PREFIX] == "home"
     assert result["data"][CONF_OPERATOR_BUNDLE] == setup.bundle.to_json()
     entry = result["result"]
-    assert entry.unique_id == f"{server.url}/home"
+    assert entry.unique_id == f"{server.url}/home@account:{setup.bundle.account}"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.hub.retention.available  # Home Assistant's user may create the streams

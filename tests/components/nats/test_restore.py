@@ -24,7 +24,7 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
-from custom_components.nats.const import DOMAIN
+from custom_components.nats.identity import device_identifier
 from custom_components.nats.protocol.subjects import Subjects
 from custom_components.nats.retained_reader import _stamp
 from custom_components.nats.retention import stream_names
@@ -103,7 +103,9 @@ async def test_restart_with_every_device_offline_restores_devices_states_and_ava
         assert hub.devices["kitchen"].states[("sensor", "power")] == 42.5
         assert hub.devices["shed"].states[("sensor", "power")] == 3
         assert (hub.restored.devices, hub.restored.available) == (3, 1)
-        device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "kitchen"), setup_entry.entry_id)
+        device = dr.async_get(hass).async_get_device_by_identifier(
+            device_identifier(setup_entry.entry_id, "kitchen"), setup_entry.entry_id
+        )
         assert device is not None
         assert device.name == "Kitchen"
     finally:
@@ -215,7 +217,9 @@ async def test_a_removed_device_is_not_restored(
     finally:
         await client.close()
     await wait_for(hass, lambda: _value(hass, "switch.attic_relay") == "on")
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "attic"), setup_entry.entry_id)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(setup_entry.entry_id, "attic"), setup_entry.entry_id
+    )
     assert device is not None
     ws = await hass_ws_client(hass)
     await ws.send_json_auto_id(
@@ -229,7 +233,12 @@ async def test_a_removed_device_is_not_restored(
     await _stop_home_assistant(hass, setup_entry)
     assert await hass.config_entries.async_setup(setup_entry.entry_id)
     assert set(setup_entry.runtime_data.hub.devices) == {"cellar"}
-    assert dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "attic"), setup_entry.entry_id) is None
+    assert (
+        dr.async_get(hass).async_get_device_by_identifier(
+            device_identifier(setup_entry.entry_id, "attic"), setup_entry.entry_id
+        )
+        is None
+    )
     assert _value(hass, "switch.cellar_relay") == "on"
 
 

@@ -19,6 +19,7 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 
 from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_REPLICAS, CONF_SERVERS, DOMAIN
+from custom_components.nats.identity import device_identifier
 from custom_components.nats.protocol.subjects import Subjects
 from custom_components.nats.retention import stream_names
 
@@ -148,7 +149,9 @@ async def test_removing_a_device_purges_what_the_server_keeps(
             if await goodbye_stored():
                 break
             await asyncio.sleep(0.02)
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "attic"), setup_entry.entry_id)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(setup_entry.entry_id, "attic"), setup_entry.entry_id
+    )
     assert device is not None
     ws = await hass_ws_client(hass)
     await ws.send_json_auto_id(
