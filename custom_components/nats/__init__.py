@@ -6,7 +6,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_MONITORING_URL, DOMAIN
 from .credential_store import CredentialStore
 from .device_credentials import DeviceCredentials
 from .hub import NatsHub
@@ -15,7 +15,11 @@ from .migration import async_migrate
 from .operator_auth import is_operator_mode
 from .retention import async_purge_device
 from .runtime import NatsConfigEntry, NatsRuntimeData
+from .server_health import ServerHealthCoordinator
 from .services import async_setup_services
+
+HEALTH_PLATFORMS = ("sensor", "binary_sensor")
+"""Where the server's health entities are (health_entities.py)."""
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -36,13 +40,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> bool
     hub = NatsHub(hass, entry)
     await hub.async_connect()
     credentials = DeviceCredentials(hass, entry, hub) if is_operator_mode(entry.data) else None
-    entry.runtime_data = NatsRuntimeData(hub, credentials)
+    health = (
+        ServerHealthCoordinator(hass, entry, url) if (url := entry.options.get(CONF_MONITORING_URL)) else None
+    )
+    entry.runtime_data = NatsRuntimeData(hub, credentials, health)
     try:
         if credentials is not None:
             await credentials.async_load()  # before restored devices set up their buttons
         await hub.async_start()
         if credentials is not None:
             await credentials.async_start()
+        if health is not None:
+            # Not async_config_entry_first_refresh: the home works without its server's health.
+            await health.async_refresh()
+            await hub.platforms.async_set_up_now(HEALTH_PLATFORMS)
     except Exception:
         await hub.async_stop()
         raise

@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
+from .health_entities import async_setup_health_binary_sensors
 from .hub import NatsHub
 from .protocol.platforms.binary_sensor import BinarySensorInfo
 from .runtime import NatsConfigEntry
@@ -17,8 +18,9 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant, entry: NatsConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add binary sensors as devices announce them."""
+    """Add binary sensors as devices announce them, and the server's health binary sensors."""
     async_setup_platform_entities(entry, "binary_sensor", async_add_entities, NatsBinarySensor)
+    async_setup_health_binary_sensors(entry, async_add_entities)
 
 
 class NatsBinarySensor(NatsEntity[BinarySensorInfo, str | None], BinarySensorEntity):

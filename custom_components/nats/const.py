@@ -18,6 +18,8 @@ CONF_REPLICAS: Final = "replicas"
 CONF_OPERATOR_BUNDLE: Final = "operator_bundle"
 CONF_CREDENTIAL_LIFETIME: Final = "credential_lifetime"
 """Seconds a device JWT minted in operator mode is valid (the options flow shows days)."""
+CONF_MONITORING_URL: Final = "monitoring_url"
+"""nats-server's monitoring endpoint (http://host:8222): the server's health in Home Assistant."""
 
 AUTH_NONE: Final = "none"
 AUTH_USERPASS: Final = "userpass"

@@ -62,6 +62,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
         "last_discovery": _last_gather(hub),
         "settings_store": {"bucket": hub.device_config.bucket, "available": hub.device_config.available},
         "device_credentials": _device_credentials(entry),
+        "server_health": health.as_diagnostics() if (health := entry.runtime_data.health) else None,
         "devices": {
             device_id: {
                 "announcement": async_redact_data(asdict(device.announcement), TO_REDACT),

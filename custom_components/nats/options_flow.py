@@ -1,4 +1,4 @@
-"""Options: command timeout, streams' replicas and, in operator mode, device credentials.
+"""Options: command timeout, replicas, the server's monitoring URL and, in operator mode, device credentials.
 
 In operator mode the options start with a menu: the settings, or adding a
 device's credentials, which are shown once to be copied into its firmware
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import probatio as vol
+from yarl import URL
 
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.exceptions import HomeAssistantError
@@ -22,17 +23,21 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 
 from .const import (
     CONF_COMMAND_TIMEOUT,
     CONF_CREDENTIAL_LIFETIME,
+    CONF_MONITORING_URL,
     CONF_REPLICAS,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_REPLICAS,
 )
 from .device_credentials import Provisioned
 from .operator_auth import credential_lifetime, is_operator_mode
+from .server_health import MonitoringError, async_fetch_stats
 
 REPLICAS_OPTIONS: Final = ["1", "3", "5"]
 """Replicas of the home's JetStream streams: 1 on a single server, 3 or 5 on a cluster."""
@@ -56,44 +61,72 @@ class NatsOptionsFlow(OptionsFlowWithReload):
         return await self.async_step_settings(user_input)
 
     async def async_step_settings(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the command timeout, the streams' replicas and (operator mode) the credentials' lifetime.
+        """Ask for the timeout, replicas, monitoring URL and (operator mode) the credentials' lifetime.
 
         The timeout and lifetime apply to the next command and renewal; new
-        replicas reload the entry, whose set-up changes the streams.
+        replicas or a new monitoring URL reload the entry, whose set-up
+        changes the streams and starts or stops watching the server's health.
+        A monitoring URL is read once before it is kept.
         """
         operator = is_operator_mode(self.config_entry.data)
         options = self.config_entry.options
         replicas = int(options.get(CONF_REPLICAS, DEFAULT_REPLICAS))
+        monitoring = options.get(CONF_MONITORING_URL) or ""
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {
+            CONF_COMMAND_TIMEOUT: options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT),
+            CONF_REPLICAS: str(replicas),
+            CONF_MONITORING_URL: monitoring,
+            CONF_LIFETIME_DAYS: max(1, round(credential_lifetime(options) / DAY)),
+        }
         if user_input is not None:
-            new = {
-                CONF_COMMAND_TIMEOUT: user_input[CONF_COMMAND_TIMEOUT],
-                CONF_REPLICAS: int(user_input[CONF_REPLICAS]),
-            }
-            if operator:
-                new[CONF_CREDENTIAL_LIFETIME] = int(user_input[CONF_LIFETIME_DAYS]) * DAY
-            self.automatic_reload = new[CONF_REPLICAS] != replicas
-            return self.async_create_entry(data=new)
-        timeout = options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT)
-        fields: dict[vol.Required, Any] = {
-            vol.Required(CONF_COMMAND_TIMEOUT, default=timeout): NumberSelector(
+            values.update(user_input)
+            url = str(user_input.get(CONF_MONITORING_URL) or "").strip().rstrip("/")
+            errors = await self._async_check_monitoring(url) if url else {}
+            if not errors:
+                new: dict[str, Any] = {
+                    CONF_COMMAND_TIMEOUT: user_input[CONF_COMMAND_TIMEOUT],
+                    CONF_REPLICAS: int(user_input[CONF_REPLICAS]),
+                }
+                if url:
+                    new[CONF_MONITORING_URL] = url
+                if operator:
+                    new[CONF_CREDENTIAL_LIFETIME] = int(user_input[CONF_LIFETIME_DAYS]) * DAY
+                self.automatic_reload = new[CONF_REPLICAS] != replicas or url != monitoring
+                return self.async_create_entry(data=new)
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_COMMAND_TIMEOUT, default=values[CONF_COMMAND_TIMEOUT]): NumberSelector(
                 NumberSelectorConfig(
                     min=0.5, max=30, step=0.5, unit_of_measurement="s", mode=NumberSelectorMode.BOX
                 )
             ),
-            vol.Required(CONF_REPLICAS, default=str(replicas)): SelectSelector(
+            vol.Required(CONF_REPLICAS, default=values[CONF_REPLICAS]): SelectSelector(
                 SelectSelectorConfig(
                     options=REPLICAS_OPTIONS, translation_key=CONF_REPLICAS, mode=SelectSelectorMode.DROPDOWN
                 )
             ),
+            vol.Optional(
+                CONF_MONITORING_URL, description={"suggested_value": values[CONF_MONITORING_URL]}
+            ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
         }
         if operator:
-            days = max(1, round(credential_lifetime(options) / DAY))
-            fields[vol.Required(CONF_LIFETIME_DAYS, default=days)] = NumberSelector(
+            fields[vol.Required(CONF_LIFETIME_DAYS, default=values[CONF_LIFETIME_DAYS])] = NumberSelector(
                 NumberSelectorConfig(
                     min=1, max=365, step=1, unit_of_measurement="d", mode=NumberSelectorMode.BOX
                 )
             )
-        return self.async_show_form(step_id="settings", data_schema=vol.Schema(fields))
+        return self.async_show_form(step_id="settings", data_schema=vol.Schema(fields), errors=errors)
+
+    async def _async_check_monitoring(self, url: str) -> dict[str, str]:
+        """Read the endpoint once: a typo or the client port (4222) is caught here, not in a log."""
+        parsed = URL(url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            return {CONF_MONITORING_URL: "invalid_monitoring_url"}
+        try:
+            await async_fetch_stats(self.hass, url)
+        except MonitoringError as err:
+            return {CONF_MONITORING_URL: err.reason}
+        return {}
 
     async def async_step_add_device(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for a device id and mint its credentials (a device that had some gets a new key)."""

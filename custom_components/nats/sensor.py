@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import NatsEntity, async_setup_platform_entities, device_class_of
+from .health_entities import async_setup_health_sensors
 from .hub import NatsHub
 from .protocol.platforms.sensor import SensorInfo, is_numeric_sensor, parse_date, parse_epoch, parse_timestamp
 from .runtime import NatsConfigEntry
@@ -24,8 +25,9 @@ TEXT_DEVICE_CLASSES = (SensorDeviceClass.TIMESTAMP, SensorDeviceClass.DATE)
 async def async_setup_entry(
     hass: HomeAssistant, entry: NatsConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add sensors as devices announce them."""
+    """Add sensors as devices announce them, and the server's health sensors."""
     async_setup_platform_entities(entry, "sensor", async_add_entities, NatsSensor)
+    async_setup_health_sensors(entry, async_add_entities)
 
 
 def _compatible(device_class: SensorDeviceClass, description: SensorInfo, numeric: bool) -> bool:
