@@ -28,6 +28,8 @@ from esphome.const import (
 )
 from esphome.core import CORE
 
+from .tls_config import TLS_SCHEMA, TLS_SCHEME, tls_to_code, validate_tls
+
 CODEOWNERS = ["@nats-home"]
 DEPENDENCIES = ["network"]
 AUTO_LOAD = ["socket"]
@@ -141,19 +143,21 @@ def publish_subject(value):
 
 
 def server(value):
-    """host, host:port or nats://host:port."""
+    """host, host:port, nats://host:port or tls://host:port."""
     if isinstance(value, dict):
         return SERVER_SCHEMA(value)
     value = cv.string_strict(value)
-    if value.startswith("nats://"):
-        value = value[len("nats://") :]
-    elif "://" in value:
-        raise cv.Invalid("only nats:// servers are supported (no TLS or websocket on the device)")
-    host, _, port = value.partition(":")
+    scheme, _, rest = value.rpartition("://")
+    if scheme not in ("", "nats", "tls"):
+        raise cv.Invalid("only nats:// and tls:// servers are supported (no websocket on the device)")
+    host, _, port = rest.partition(":")
     config = {CONF_HOST: host}
     if port:
         config[CONF_PORT] = port
-    return SERVER_SCHEMA(config)
+    config = SERVER_SCHEMA(config)
+    if scheme == "tls":
+        config[TLS_SCHEME] = True  # validate_tls() checks it has certificate_authority
+    return config
 
 
 def _crc16(data: bytes) -> int:
@@ -363,6 +367,7 @@ CONFIG_SCHEMA = cv.All(
             cv.Exclusive(CONF_NKEY_SEED, "nkey"): nkey_seed,
             cv.Optional(CONF_JWT): user_jwt,
             cv.Exclusive(CONF_CREDENTIALS, "nkey"): credentials_file,
+            **TLS_SCHEMA,
             cv.Optional(CONF_DEVICE_ID): device_id,
             cv.Optional(CONF_PREFIX, default="home"): prefix,
             cv.Optional(CONF_HEARTBEAT_INTERVAL, default="60s"): cv.All(
@@ -404,6 +409,7 @@ CONFIG_SCHEMA = cv.All(
     cv.has_at_most_one_key(CONF_USERNAME, CONF_TOKEN, CONF_NKEY_SEED, CONF_CREDENTIALS),
     _credentials,
     _servers,
+    validate_tls,
     _default_device_id,
     _backoff,
     _config_store,
@@ -438,6 +444,7 @@ async def to_code(config):
         cg.add(var.set_nkey_seed(config[CONF_NKEY_SEED]))
     if CONF_JWT in config:
         cg.add(var.set_jwt(config[CONF_JWT]))
+    tls_to_code(var, config)
     cg.add(var.set_device_id(config[CONF_DEVICE_ID]))
     cg.add(var.set_device_name(CORE.friendly_name or CORE.name))
     cg.add(var.set_prefix(config[CONF_PREFIX]))

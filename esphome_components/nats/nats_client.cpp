@@ -30,6 +30,13 @@ void NatsClient::setup() {
     this->mark_failed();
     return;
   }
+#ifdef USE_NATS_TLS
+  // Certificates are parsed and the record buffers allocated once, here.
+  if (!this->tls_.setup()) {
+    this->mark_failed();
+    return;
+  }
+#endif
   this->boot_ms_ = millis_64();
   this->rx_buf_.reset(new char[this->rx_size_ + RX_LINE_RESERVE]);  // NOLINT
   this->tx_buf_.reset(new char[this->tx_cap_]);                      // NOLINT
@@ -66,6 +73,12 @@ void NatsClient::dump_config() {
   for (const auto &server : this->servers_)
     ESP_LOGCONFIG(TAG, "  Server: %s:%u", server.host, server.port);
   this->log_auth_config_();
+#ifdef USE_NATS_TLS
+  if (this->tls_.configured()) {
+    ESP_LOGCONFIG(TAG, "  TLS: yes (client certificate: %s, skip_cert_cn_check: %s)",
+                  YESNO(this->tls_.has_client_certificate()), YESNO(this->tls_.skips_cert_cn_check()));
+  }
+#endif
   for (auto *trigger : this->triggers_)
     ESP_LOGCONFIG(TAG, "  on_message: %s", trigger->get_subject());
 #ifdef USE_NATS_CONFIG_STORE
@@ -104,6 +117,13 @@ void NatsClient::loop() {
     case State::CONNECTING:
       this->start_connect_();
       return;
+#ifdef USE_NATS_TLS
+    case State::TLS_HANDSHAKE:
+      this->tls_handshake_();
+      if (this->state_ != State::WAIT_PONG)
+        return;
+      break;  // CONNECT is queued: read and send as usual
+#endif
     default:
       break;
   }
@@ -166,7 +186,9 @@ void NatsClient::on_shutdown() {
   this->heartbeat_(false);
   // Shutdown does not return to loop(): push the goodbye out now (behind an
   // announcement still streaming). Non-blocking attempts, no waiting.
-  for (int i = 0; i < 64 && (this->tx_len_ != 0 || this->stream_.active) && this->sock_ != nullptr; i++)
+  for (int i = 0; i < 64 && (this->tx_len_ != 0 || this->stream_.active || this->transport_pending_()) &&
+                  this->sock_ != nullptr;
+       i++)
     this->flush_();
 }
 
@@ -174,12 +196,9 @@ bool NatsClient::teardown() {
   if (this->sock_ == nullptr)
     return true;
   this->flush_();
-  if (this->sock_ != nullptr && (this->tx_len_ != 0 || this->stream_.active))
+  if (this->sock_ != nullptr && (this->tx_len_ != 0 || this->stream_.active || this->transport_pending_()))
     return false;
-  if (this->sock_ != nullptr) {
-    this->sock_->close();
-    this->sock_.reset();
-  }
+  this->close_socket_();
   this->set_state_(State::IDLE);
   return true;
 }

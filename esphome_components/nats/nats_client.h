@@ -30,6 +30,9 @@
 #include "nats_parser.h"
 #include "nats_platform_event.h"
 #include "nats_protocol.h"
+#ifdef USE_NATS_TLS
+#include "nats_tls.h"
+#endif
 
 namespace esphome::nats {
 
@@ -72,6 +75,14 @@ class NatsClient : public Component, public NatsParserListener {
 #ifdef USE_NATS_JWT
   /// A user JWT (nats_auth.cpp). False, and none kept, when it is longer than MAX_JWT_LEN.
   bool set_jwt(const char *jwt);
+#endif
+#ifdef USE_NATS_TLS
+  /// TLS to every server, verified against this CA (PEM); see nats_tls.h.
+  void set_certificate_authority(const char *pem) { this->tls_.set_certificate_authority(pem); }
+  void set_client_certificate(const char *cert_pem, const char *key_pem) {
+    this->tls_.set_client_certificate(cert_pem, key_pem);
+  }
+  void set_skip_cert_cn_check(bool skip) { this->tls_.set_skip_cert_cn_check(skip); }
 #endif
   void set_device_id(const char *device_id) { this->device_id_ = device_id; }
   void set_device_name(const char *name) { this->device_name_ = name; }
@@ -127,7 +138,8 @@ class NatsClient : public Component, public NatsParserListener {
     const char *host;
     uint16_t port;
   };
-  enum class State : uint8_t { IDLE, RESOLVING, CONNECTING, WAIT_INFO, WAIT_PONG, CONNECTED };
+  /// TLS_HANDSHAKE comes between the server's plain-text INFO and CONNECT.
+  enum class State : uint8_t { IDLE, RESOLVING, CONNECTING, WAIT_INFO, TLS_HANDSHAKE, WAIT_PONG, CONNECTED };
   /// Subscription ids; user triggers follow from SID_TRIGGERS.
   static constexpr uint32_t SID_COMMANDS = 1;
   static constexpr uint32_t SID_DISCOVERY = 2;
@@ -209,6 +221,22 @@ class NatsClient : public Component, public NatsParserListener {
   void start_connect_();
   void fail_(const char *why, int err = 0);
   void read_();
+  /// Sends CONNECT and a PING: after INFO, or after the TLS handshake.
+  void send_connect_();
+  /// Decides on TLS after INFO: true to send CONNECT in plain text now;
+  /// false when the connection failed or the TLS handshake starts first.
+  bool plain_connect_(bool tls_required, bool tls_offered);
+  /// One step of the TLS handshake (loop() in TLS_HANDSHAKE).
+  void tls_handshake_();
+  /// The socket, or the TLS session over it: same contract as Socket::read/write.
+  ssize_t transport_read_(uint8_t *buf, size_t len);
+  ssize_t transport_write_(const void *buf, size_t len);
+  /// Sends bytes TLS holds from an earlier write; false while some remain
+  /// (or when the connection failed).
+  bool transport_flush_();
+  bool transport_pending_() const;
+  /// Ends TLS and closes the socket.
+  void close_socket_();
   void on_connected_();
   /// Queues the SUBs not queued yet. A SUB that does not fit now is retried
   /// on the next loop; the announcement waits until every one is queued.
@@ -334,6 +362,9 @@ class NatsClient : public Component, public NatsParserListener {
   bool discovery_{true};
 
   std::unique_ptr<socket::Socket> sock_;
+#ifdef USE_NATS_TLS
+  NatsTls tls_;
+#endif
   socket::Ipv4Resolve resolve_;
   NatsParser parser_;
   EntityTable entities_;

@@ -6,10 +6,50 @@
 
 #include <cstdlib>
 #include <cstring>
+#ifdef USE_NATS_TLS
+#include <fstream>
+#include <sstream>
+#include <string>
+#endif
 
 namespace esphome::nats {
 
 static const char *const TAG = "nats";
+
+#ifdef USE_NATS_TLS
+// The PEM text of the file an environment variable names (nullptr without
+// one). Kept for the process's lifetime: the TLS session points into it.
+static const char *pem_from_env(const char *var, std::string &keep) {
+  const char *path = std::getenv(var);
+  if (path == nullptr || path[0] == '\0')
+    return nullptr;
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  keep = text.str();
+  if (!file || keep.empty()) {
+    ESP_LOGE(TAG, "Cannot read %s=%s", var, path);
+    return nullptr;
+  }
+  return keep.c_str();
+}
+
+// TLS for tests and simulations (tests/esphome/test_tls.py): PEM files for
+// the CA, and a client certificate and key; skip the name check with "1".
+static void apply_tls_environment(NatsClient *client) {
+  static std::string ca, cert, key;
+  const char *ca_pem = pem_from_env("NATS_TLS_CA", ca);
+  if (ca_pem != nullptr)
+    client->set_certificate_authority(ca_pem);
+  const char *cert_pem = pem_from_env("NATS_TLS_CERT", cert);
+  const char *key_pem = pem_from_env("NATS_TLS_KEY", key);
+  if (cert_pem != nullptr && key_pem != nullptr)
+    client->set_client_certificate(cert_pem, key_pem);
+  const char *skip = std::getenv("NATS_TLS_SKIP_CN_CHECK");
+  if (skip != nullptr)
+    client->set_skip_cert_cn_check(std::strcmp(skip, "1") == 0);
+}
+#endif
 
 // A host build is a test or simulation tool: let its environment point it at
 // other servers, prefix or id without rebuilding.
@@ -29,6 +69,10 @@ void NatsClient::apply_environment_() {
       if (len >= 7 && std::strncmp(item, "nats://", 7) == 0) {
         item += 7;
         len -= 7;
+      } else if (len >= 6 && std::strncmp(item, "tls://", 6) == 0) {
+        // TLS itself comes from NATS_TLS_CA (or the YAML): the scheme says nothing more.
+        item += 6;
+        len -= 6;
       }
       const char *colon = static_cast<const char *>(std::memchr(item, ':', len));
       size_t host_len = colon != nullptr ? static_cast<size_t>(colon - item) : len;
@@ -59,6 +103,9 @@ void NatsClient::apply_environment_() {
   const char *jwt = std::getenv("NATS_JWT");
   if (jwt != nullptr && jwt[0] != '\0' && !this->set_jwt(jwt))
     ESP_LOGE(TAG, "Ignoring NATS_JWT: not a JWT of at most %u characters", static_cast<unsigned>(MAX_JWT_LEN));
+#endif
+#ifdef USE_NATS_TLS
+  apply_tls_environment(this);
 #endif
   const char *device_id = std::getenv("NATS_DEVICE_ID");
   if (device_id != nullptr && is_valid_token(device_id, std::strlen(device_id))) {

@@ -1,6 +1,6 @@
 // Getting and keeping a connection: resolve, TCP connect, the INFO/CONNECT
-// handshake, subscriptions, reading, and the jittered back-off after a
-// failure.
+// handshake (with TLS between the two when configured), subscriptions,
+// reading, and the jittered back-off after a failure.
 
 #include "nats_client.h"
 
@@ -88,10 +88,7 @@ void NatsClient::fail_(const char *why, int err) {
   }
   // Log the first failure of a series loudly, the retries quietly.
   this->logged_unreachable_ = this->state_ != State::CONNECTED;
-  if (this->sock_ != nullptr) {
-    this->sock_->close();
-    this->sock_.reset();
-  }
+  this->close_socket_();
   this->resolve_.forget();
   this->tx_len_ = 0;
   this->end_announcement_();
@@ -108,15 +105,24 @@ void NatsClient::fail_(const char *why, int err) {
 
 void NatsClient::read_() {
   uint8_t chunk[READ_CHUNK];
-  for (uint8_t reads = 0; reads < MAX_READS_PER_LOOP && this->sock_ != nullptr; reads++) {
-    ssize_t n = this->sock_->read(chunk, sizeof(chunk));
+  // INFO may start the TLS handshake: what follows it is read through TLS.
+  for (uint8_t reads = 0; reads < MAX_READS_PER_LOOP && this->sock_ != nullptr && this->state_ != State::TLS_HANDSHAKE;
+       reads++) {
+    ssize_t n = this->transport_read_(chunk, sizeof(chunk));
     if (n == 0) {
       this->fail_("connection closed by server");
       return;
     }
     if (n < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+#ifdef USE_NATS_TLS
+        if (this->tls_.active()) {
+          this->fail_(this->tls_.error(), errno);
+          return;
+        }
+#endif
         this->fail_("read failed", errno);
+      }
       return;
     }
     if (!this->parser_.feed(chunk, static_cast<size_t>(n), *this)) {
@@ -129,6 +135,9 @@ void NatsClient::read_() {
 void NatsClient::on_info(const char *json, size_t len, bool truncated) {
   if (this->state_ != State::WAIT_INFO || this->sock_ == nullptr)
     return;  // Later INFOs only announce cluster changes.
+  bool tls_required = false;
+  // Unread, TLS is assumed on offer: a plain server then fails the handshake.
+  bool tls_offered = truncated;
   if (!truncated) {
     JsonValue root;
     if (json_parse_object(json, len, root)) {
@@ -136,13 +145,20 @@ void NatsClient::on_info(const char *json, size_t len, bool truncated) {
       JsonValue key, value;
       while (it.next_member(key, value)) {
         this->read_info_auth_(key, value);
-        if (key.equals("tls_required") && value.type == JsonType::BOOL && value.boolean) {
-          ESP_LOGE(TAG, "[%s] %s:%u requires TLS, which this component does not support", this->device_id_,
-                   this->servers_[this->server_index_].host, this->servers_[this->server_index_].port);
+        const bool yes = value.type == JsonType::BOOL && value.boolean;
+        if (key.equals("tls_required")) {
+          tls_required = yes;
+        } else if (key.equals("tls_available")) {
+          tls_offered = yes;  // allow_non_tls: TLS offered, not required
         }
       }
     }
   }
+  if (this->plain_connect_(tls_required, tls_offered || tls_required))
+    this->send_connect_();
+}
+
+void NatsClient::send_connect_() {
   char sig[NKEY_SIGNATURE_B64_SIZE];
   this->sign_nonce_(sig, sizeof(sig));
   JsonWriter measure(nullptr, 0);

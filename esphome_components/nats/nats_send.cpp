@@ -39,7 +39,7 @@ bool NatsClient::send_queued_(size_t len, size_t &sent) {
   sent = 0;
   if (len == 0)
     return true;
-  const ssize_t n = this->sock_->write(this->tx_buf_.get(), len);
+  const ssize_t n = this->transport_write_(this->tx_buf_.get(), len);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK)
       return true;
@@ -54,7 +54,8 @@ bool NatsClient::send_queued_(size_t len, size_t &sent) {
 }
 
 void NatsClient::flush_() {
-  if (this->sock_ == nullptr)
+  // What TLS still holds of an earlier write goes out before anything new.
+  if (this->sock_ == nullptr || !this->transport_flush_())
     return;
   size_t sent;
   if (this->stream_.active) {
@@ -218,7 +219,7 @@ void NatsClient::pump_announcement_() {
     if (offset + w.stored() < w.size())
       break;  // the window is full in the middle of this part
   }
-  const ssize_t n = this->sock_->write(window, used);
+  const ssize_t n = this->transport_write_(window, used);
   if (n < 0) {
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       this->fail_("write failed", errno);

@@ -108,7 +108,7 @@ def test_servers_list_and_credentials_are_accepted(esphome_bin: Path, tmp_path: 
         ("  port: 4222", "port: goes with host:"),
         ("  host: 10.0.0.1\n  username: a\n  password: b\n  token: t", "token"),
         ("  host: 10.0.0.1\n  heartbeat_interval: 2h", "heartbeat_interval"),
-        ("  servers: [tls://10.0.0.1:4222]", "only nats:// servers"),
+        ("  servers: [ws://10.0.0.1:4222]", "only nats:// and tls:// servers"),
         (
             "  host: 10.0.0.1\n  on_message:\n    - subject: 'a.>.b'\n      then: []",
             "not a valid NATS subscribe subject",
