@@ -329,7 +329,15 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 errors = await self._async_test({**self._data, **updates})
             if not errors:
-                return self.async_update_reload_and_abort(self._get_reauth_entry(), data_updates=updates)
+                # New credentials may be a new identity (another NKey): the unique id follows,
+                # unless that makes it another entry's.
+                entry = self._get_reauth_entry()
+                await self.async_set_unique_id(entry_unique_id({**self._data, **updates}))
+                if self.unique_id != entry.unique_id:
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=self.unique_id, data_updates=updates
+                )
         elif with_tls:
             defaults = {CONF_TLS_CLIENT_CERT: self._data.get(CONF_TLS_CLIENT_CERT)}
         schema = _credentials_schema(method, defaults)
