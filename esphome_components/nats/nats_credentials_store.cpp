@@ -12,7 +12,9 @@
 #include "esphome/core/log.h"
 #include "esphome/core/preferences.h"
 
+#include <algorithm>
 #include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -60,6 +62,12 @@ const char *format_time(int64_t t, char (&out)[32]) {
 void NatsClient::setup_credentials_() {
   if (this->firmware_jwt_ == nullptr)
     return;
+#ifndef USE_ESP8266
+  const uint32_t key = fnv1_hash("nats_kept_jwt");
+  this->kept_header_pref_ = global_preferences->make_preference<KeptJwtHeader>(key, true);
+  for (size_t i = 0; i < KEPT_JWT_PIECES; i++)
+    this->kept_piece_prefs_[i] = global_preferences->make_preference<KeptJwtPiece>(key + 1 + i, true);
+#endif
   std::unique_ptr<char[]> scratch = claims_scratch();
   if (scratch == nullptr) {
     ESP_LOGE(TAG, "[%s] No memory to read the user JWTs; using the firmware's", this->device_id_);
@@ -74,17 +82,15 @@ void NatsClient::setup_credentials_() {
     this->firmware_claims_.iat = -1;
   }
 #ifndef USE_ESP8266
-  const uint32_t key = fnv1_hash("nats_kept_jwt");
-  this->kept_header_pref_ = global_preferences->make_preference<KeptJwtHeader>(key, true);
-  for (size_t i = 0; i < KEPT_JWT_PIECES; i++)
-    this->kept_piece_prefs_[i] = global_preferences->make_preference<KeptJwtPiece>(key + 1 + i, true);
   KeptJwtHeader header{};
   if (!this->kept_header_pref_.load(&header) || header.len == 0 || header.len > MAX_JWT_LEN)
     return;
   for (size_t i = 0; i * KEPT_JWT_PIECE < header.len; i++) {
     KeptJwtPiece piece{};
-    if (!this->kept_piece_prefs_[i].load(&piece))
+    if (!this->kept_piece_prefs_[i].load(&piece)) {
+      this->kept_jwt_[0] = '\0';
       return;
+    }
     const size_t n = std::min(KEPT_JWT_PIECE, static_cast<size_t>(header.len) - i * KEPT_JWT_PIECE);
     std::memcpy(this->kept_jwt_ + i * KEPT_JWT_PIECE, piece.text, n);
   }

@@ -51,14 +51,17 @@ async def _provision(hass: HomeAssistant, device_id: str) -> dict[str, Any]:
 
 
 def _relay(hass: HomeAssistant) -> str:
-    entity_id = er.async_get(hass).async_get_entity_id("switch", DOMAIN, f"{HOST_DEVICE_ID}:switch:relay")
-    assert entity_id is not None
-    return entity_id
+    # The unique id ends with <device>:<platform>:<entity>; what precedes it
+    # (the home) is the integration's business.
+    suffix = f"{HOST_DEVICE_ID}:switch:relay"
+    found = [e.entity_id for e in er.async_get(hass).entities.values() if e.unique_id.endswith(suffix)]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def _registered(hass: HomeAssistant, entry: MockConfigEntry) -> set[tuple[str, str]]:
     entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    return {tuple(e.unique_id.split(":")[1:]) for e in entries}  # type: ignore[misc]
+    return {tuple(e.unique_id.split(":")[-2:]) for e in entries}  # type: ignore[misc]
 
 
 async def _switch(hass: HomeAssistant, service: str, want: str, attempts: int = 10) -> None:
