@@ -105,9 +105,6 @@ class NatsOptionsFlow(OptionsFlowWithReload):
                     options=REPLICAS_OPTIONS, translation_key=CONF_REPLICAS, mode=SelectSelectorMode.DROPDOWN
                 )
             ),
-            vol.Optional(
-                CONF_MONITORING_URL, description={"suggested_value": values[CONF_MONITORING_URL]}
-            ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
         }
         if operator:
             fields[vol.Required(CONF_LIFETIME_DAYS, default=values[CONF_LIFETIME_DAYS])] = NumberSelector(
@@ -115,6 +112,9 @@ class NatsOptionsFlow(OptionsFlowWithReload):
                     min=1, max=365, step=1, unit_of_measurement="d", mode=NumberSelectorMode.BOX
                 )
             )
+        fields[
+            vol.Optional(CONF_MONITORING_URL, description={"suggested_value": values[CONF_MONITORING_URL]})
+        ] = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
         return self.async_show_form(step_id="settings", data_schema=vol.Schema(fields), errors=errors)
 
     async def _async_check_monitoring(self, url: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from custom_components.nats.const import (
     CONF_AUTH_METHOD,
     CONF_COMMAND_TIMEOUT,
     CONF_CREDENTIALS,
+    CONF_MONITORING_URL,
     CONF_NKEY_SEED,
     CONF_PREFIX,
     CONF_REPLICAS,
@@ -281,8 +282,8 @@ async def test_options(hass: HomeAssistant, setup_entry: MockConfigEntry) -> Non
     hub = setup_entry.runtime_data.hub
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     schema = result["data_schema"].schema
-    assert [str(key) for key in schema] == [CONF_COMMAND_TIMEOUT, CONF_REPLICAS]
-    assert [key.default() for key in schema] == [2.0, "1"]
+    assert [str(key) for key in schema] == [CONF_COMMAND_TIMEOUT, CONF_REPLICAS, CONF_MONITORING_URL]
+    assert [key.default() for key in list(schema)[:2]] == [2.0, "1"]
     result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_COMMAND_TIMEOUT: 5})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -309,4 +310,4 @@ async def test_options_replicas(hass: HomeAssistant, setup_entry: MockConfigEntr
     assert setup_entry.runtime_data.hub is not hub  # reloaded
 
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
-    assert [key.default() for key in result["data_schema"].schema] == [2, "3"]
+    assert [key.default() for key in list(result["data_schema"].schema)[:2]] == [2, "3"]

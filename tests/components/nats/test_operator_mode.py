@@ -213,7 +213,12 @@ async def test_options_menu_settings_with_the_credentials_lifetime(
     )
     assert result["step_id"] == "settings"
     schema = result["data_schema"].schema
-    assert [str(key) for key in schema] == [CONF_COMMAND_TIMEOUT, CONF_REPLICAS, "credential_lifetime_days"]
+    assert [str(key) for key in schema] == [
+        CONF_COMMAND_TIMEOUT,
+        CONF_REPLICAS,
+        "credential_lifetime_days",
+        "monitoring_url",
+    ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_COMMAND_TIMEOUT: 2, CONF_REPLICAS: "1", "credential_lifetime_days": 10}
     )
