@@ -10,7 +10,7 @@ from .const import CONF_MONITORING_URL, DOMAIN
 from .credential_store import CredentialStore
 from .device_credentials import DeviceCredentials
 from .hub import NatsHub
-from .identity import device_id_of
+from .identity import device_id_of, server_identifier
 from .migration import async_migrate
 from .operator_auth import is_operator_mode
 from .retention import async_purge_device
@@ -76,7 +76,13 @@ async def async_remove_entry(hass: HomeAssistant, entry: NatsConfigEntry) -> Non
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: NatsConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a device and what the server keeps of it; it comes back if it announces again."""
+    """Let the user delete a device and what the server keeps of it; it comes back if it announces again.
+
+    Not the NATS server's device while its health is watched: its entities
+    would come back at the next reload; the monitoring URL option removes it.
+    """
+    if server_identifier(entry.entry_id) in device.identifiers:
+        return entry.runtime_data.health is None
     hub = entry.runtime_data.hub
     for identifier in device.identifiers:
         if (device_id := device_id_of(entry.entry_id, identifier)) is not None:

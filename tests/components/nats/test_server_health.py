@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.setup import async_setup_component
 
 from custom_components.nats import server_health
 from custom_components.nats.const import (
@@ -116,6 +117,30 @@ async def test_health_entities_from_the_monitoring_endpoint(
     assert health["last_update_success"] is True
     assert health["stats"]["jetstream_enabled"] is nats_server.jetstream
     assert health["stats"]["connections"] >= 1
+
+
+async def test_the_server_device_stays_while_watched(
+    hass: HomeAssistant, nats_server: NatsServer, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Deleting the NATS server device is refused while the monitoring URL is set."""
+    assert await async_setup_component(hass, "config", {})
+    entry = _entry(nats_server.url, nats_server.monitor_port)
+    await _setup(hass, entry)
+    server_device = dr.async_get(hass).async_get_device_by_identifier(
+        server_identifier(entry.entry_id), entry.entry_id
+    )
+    assert server_device is not None
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "device_id": server_device.id,
+            "config_entry_id": entry.entry_id,
+        }
+    )
+    response = await client.receive_json()
+    assert not response["success"]
+    assert dr.async_get(hass).async_get(server_device.id) is not None
 
 
 async def test_unreachable_endpoint_leaves_the_home_working(
