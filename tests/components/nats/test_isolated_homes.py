@@ -193,27 +193,39 @@ async def test_two_accounts_with_one_prefix(
 async def test_migration_keeps_entity_ids(
     hass: HomeAssistant, nats_server: NatsServer, clients: list[Device]
 ) -> None:
-    """An entry from before 1.2: devices and entities are re-keyed, the user's entity ids stay."""
+    """An entry from before 1.2: devices and entities are re-keyed, the user's entity ids stay.
+
+    Announced entities, settings' entities and credential buttons alike; the
+    entry's unique id gains the user (the test server takes any).
+    """
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="NATS (home)",
         unique_id=f"{nats_server.url}/home",
         minor_version=1,
-        data={CONF_SERVERS: [nats_server.url], CONF_PREFIX: "home", CONF_AUTH_METHOD: "none"},
+        data={
+            CONF_SERVERS: [nats_server.url],
+            CONF_PREFIX: "home",
+            CONF_AUTH_METHOD: "userpass",
+            CONF_USERNAME: "ha",
+            CONF_PASSWORD: "secret",
+        },
     )
     entry.add_to_hass(hass)
     devices, entities = dr.async_get(hass), er.async_get(hass)
     old_device = devices.async_get_or_create(
         config_entry_id=entry.entry_id, identifiers={(DOMAIN, "kitchen")}, name="Kitchen"
     )
-    for platform, entity, object_id in (
-        ("sensor", "temperature", "my_kitchen_temperature"),
-        ("switch", "relay", "kettle"),
+    for platform, kind, entity, object_id in (
+        ("sensor", "sensor", "temperature", "my_kitchen_temperature"),
+        ("switch", "switch", "relay", "kettle"),
+        ("switch", "config", "led", "kitchen_led_setting"),
+        ("button", "credentials", "revoke_credentials", "kitchen_revoke"),
     ):
         entities.async_get_or_create(
             platform,
             DOMAIN,
-            f"kitchen:{platform}:{entity}",
+            f"kitchen:{kind}:{entity}",
             config_entry=entry,
             device_id=old_device.id,
             suggested_object_id=object_id,
@@ -221,14 +233,22 @@ async def test_migration_keeps_entity_ids(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.minor_version == 2
+    assert entry.unique_id == f"{nats_server.url}/home@user:ha"
     migrated = devices.async_get(old_device.id)
     assert migrated is not None
     assert migrated.identifiers == {device_identifier(entry.entry_id, "kitchen")}
     assert _entity_id(hass, entry, "sensor", "temperature") == "sensor.my_kitchen_temperature"
     assert _entity_id(hass, entry, "switch", "relay") == "switch.kettle"
+    scope = entry.entry_id
+    assert entities.async_get_entity_id("switch", DOMAIN, f"{scope}:kitchen:config:led") == (
+        "switch.kitchen_led_setting"
+    )
+    assert entities.async_get_entity_id(
+        "button", DOMAIN, f"{scope}:kitchen:credentials:revoke_credentials"
+    ) == ("button.kitchen_revoke")
 
     device = await _device(clients, nats_server.url)
     await device.set_state("temperature", 22.0)
     await wait_for(hass, lambda: state_of(hass, "sensor.my_kitchen_temperature")() == "22.0")
     assert _kitchen(hass, entry.entry_id) == devices.async_get(old_device.id)
-    assert len(er.async_entries_for_config_entry(entities, entry.entry_id)) == len(ENTITIES)
+    assert len(er.async_entries_for_config_entry(entities, entry.entry_id)) == len(ENTITIES) + 2
