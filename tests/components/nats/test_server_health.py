@@ -219,6 +219,47 @@ async def test_leaf_link_down_flips_the_sensor_and_raises_a_repair(
     assert issues.async_get_issue(DOMAIN, leaf_issue) is None
 
 
+@pytest.mark.jetstream
+async def test_jetstream_gone_for_long_is_a_repair(
+    hass: HomeAssistant, nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server comes back without JetStream: the sensor turns off, a repair follows; JetStream back: cleared."""
+    monkeypatch.setattr(server_health, "REPAIR_AFTER", timedelta(seconds=0.5))
+    entry = _entry(nats_server.url, nats_server.monitor_port)
+    await _setup(hass, entry)
+    coordinator = entry.runtime_data.health
+    assert coordinator is not None
+    jetstream = _entity_id(hass, entry, "binary_sensor", "jetstream")
+    assert state_of(hass, jetstream)() == STATE_ON
+    issues = ir.async_get(hass)
+    js_issue = issue_id("jetstream_down", entry.entry_id)
+    with_jetstream = nats_server.config_file.read_text()
+
+    nats_server.stop()
+    nats_server.config_file.write_text(
+        "\n".join(line for line in with_jetstream.splitlines() if "jetstream" not in line)
+    )
+    nats_server.start()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, jetstream)() == STATE_OFF
+    assert issues.async_get_issue(DOMAIN, js_issue) is None
+    await asyncio.sleep(0.6)
+    await coordinator.async_refresh()
+    issue = issues.async_get_issue(DOMAIN, js_issue)
+    assert issue is not None
+    assert issue.translation_key == "server_jetstream_down"
+    assert issue.translation_key in STRINGS["issues"]
+
+    nats_server.stop()
+    nats_server.config_file.write_text(with_jetstream)
+    nats_server.start()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, jetstream)() == STATE_ON
+    assert issues.async_get_issue(DOMAIN, js_issue) is None
+
+
 async def _settings(hass: HomeAssistant, entry: MockConfigEntry, url: str) -> dict[str, Any]:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "settings"
