@@ -22,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from custom_components.nats.const import DOMAIN
+from custom_components.nats.identity import device_identifier
 
 from ..components.nats.conftest import (  # noqa: F401 (fixtures)
     auto_enable_custom_integrations,
@@ -37,10 +37,15 @@ from .many_entities import DEVICE_ID as MANY_DEVICE_ID, expected_entities
 pytestmark = pytest.mark.timeout(600)
 
 
+def _by_unique_id_end(hass: HomeAssistant, end: str) -> str | None:
+    """The entity whose unique id ends `<device>:<kind>:<id>` (unique ids start with the entry's id)."""
+    found = [e.entity_id for e in er.async_get(hass).entities.values() if e.unique_id.endswith(f":{end}")]
+    return found[0] if len(found) == 1 else None
+
+
 def _entity_id(hass: HomeAssistant, platform: str, object_id: str, device_id: str = HOST_DEVICE_ID) -> str:
-    unique_id = f"{device_id}:{platform}:{object_id}"
-    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
-    assert entity_id is not None, unique_id
+    entity_id = _by_unique_id_end(hass, f"{device_id}:{platform}:{object_id}")
+    assert entity_id is not None, (device_id, platform, object_id)
     return entity_id
 
 
@@ -50,7 +55,7 @@ def _state(hass: HomeAssistant, platform: str, object_id: str) -> Any:
 
 def _registered(hass: HomeAssistant, entry: MockConfigEntry) -> set[tuple[str, str]]:
     entries = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    return {tuple(e.unique_id.split(":")[1:]) for e in entries}  # type: ignore[misc]
+    return {tuple(e.unique_id.split(":")[2:]) for e in entries}  # type: ignore[misc]  # entry:device:kind:id
 
 
 async def _call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
@@ -74,7 +79,9 @@ async def test_firmware_appears_and_obeys(
 ) -> None:
     """Every firmware entity appears with its type; commands change the firmware and come back."""
     await _started(hass, setup_entry, host_firmware, nats_server)
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, HOST_DEVICE_ID), setup_entry.entry_id)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        device_identifier(setup_entry.entry_id, HOST_DEVICE_ID), setup_entry.entry_id
+    )
     assert device is not None
     assert device.name == "NATS host demo"
 
@@ -556,9 +563,8 @@ async def test_firmware_settings_are_configuration_entities(
 ) -> None:
     """Heartbeat interval and name set in Home Assistant reach the firmware live and survive its restart."""
     firmware = await _started(hass, setup_entry, host_firmware, nats_server)
-    registry = er.async_get(hass)
-    interval = registry.async_get_entity_id("number", DOMAIN, f"{HOST_DEVICE_ID}:config:heartbeat_interval")
-    name = registry.async_get_entity_id("text", DOMAIN, f"{HOST_DEVICE_ID}:config:name")
+    interval = _by_unique_id_end(hass, f"{HOST_DEVICE_ID}:config:heartbeat_interval")
+    name = _by_unique_id_end(hass, f"{HOST_DEVICE_ID}:config:name")
     assert interval is not None
     assert name is not None
     state = hass.states.get(interval)
@@ -579,7 +585,7 @@ async def test_firmware_settings_are_configuration_entities(
 
     def device_name() -> str | None:
         device = dr.async_get(hass).async_get_device_by_identifier(
-            (DOMAIN, HOST_DEVICE_ID), setup_entry.entry_id
+            device_identifier(setup_entry.entry_id, HOST_DEVICE_ID), setup_entry.entry_id
         )
         return device.name if device is not None else None
 

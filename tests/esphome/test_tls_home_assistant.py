@@ -56,9 +56,10 @@ def mtls_server(tmp_path: Path, pki: TestPki) -> Iterator[NatsServer]:
 
 
 def _entity_id(hass: HomeAssistant, platform: str, object_id: str) -> str | None:
-    return er.async_get(hass).async_get_entity_id(
-        platform, DOMAIN, f"{HOST_DEVICE_ID}:{platform}:{object_id}"
-    )
+    # Unique ids start with the config entry's id: match the `<device>:<platform>:<id>` end.
+    end = f":{HOST_DEVICE_ID}:{platform}:{object_id}"
+    found = [e.entity_id for e in er.async_get(hass).entities.values() if e.unique_id.endswith(end)]
+    return found[0] if len(found) == 1 else None
 
 
 async def test_home_assistant_commands_the_firmware_over_tls(

@@ -484,8 +484,8 @@ def _wrong_values(hass: HomeAssistant, entry: ConfigEntry, job: dict[str, Any]) 
     described = {e["id"]: e for e in entities("cold", job["entities"])}
     found = wrong = 0
     for reg in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
-        if entry.domain == "nats":  # <device>:<platform>:<entity>
-            dev, _platform, ent = reg.unique_id.split(":")
+        if entry.domain == "nats":  # <entry>:<device>:<platform>:<entity>
+            dev, _platform, ent = reg.unique_id.split(":")[-3:]
         else:  # <device>_<entity>
             dev, ent = reg.unique_id.rsplit("_", 1)
         if not dev.startswith("cold") or ent not in described:
