@@ -14,14 +14,17 @@ from .nats_server import NatsServer
 
 
 def operator_server(
-    workdir: Path, prefix: str = "home", *, jetstream: bool = True
+    workdir: Path, prefix: str = "home", *, jetstream: bool = True, extra: str = ""
 ) -> tuple[NatsServer, HomeSetup]:
-    """Return a started server trusting a fresh home's operator, with the full (updatable) resolver."""
+    """Return a started server trusting a fresh home's operator, with the full (updatable) resolver.
+
+    `extra` is more server configuration (a tls block).
+    """
     home = create_home(prefix)
     config = home.server_config(str(workdir / "jwt"))
     # NatsServer writes its own listen/JetStream lines; keep the operator part.
     body = "\n".join(line for line in config.splitlines() if not line.startswith(("port:", "#")))
-    server = NatsServer(workdir, body, jetstream=jetstream)
+    server = NatsServer(workdir, f"{body}\n{extra}", jetstream=jetstream)
     server.start()
     return server, home
 
