@@ -8,9 +8,17 @@ import pytest
 # (with a `custom_components` package of its own) on sys.path.
 import custom_components.nats  # noqa: F401
 
-from .nats_fixtures import DeviceFactory, device_factory, nats_server, server_has_everything
+from .example_server import hub_and_home
+from .nats_fixtures import DeviceFactory, clients, device_factory, nats_server, server_has_everything
 
-__all__ = ["DeviceFactory", "device_factory", "nats_server", "server_has_everything"]
+__all__ = [
+    "DeviceFactory",
+    "clients",
+    "device_factory",
+    "hub_and_home",
+    "nats_server",
+    "server_has_everything",
+]
 
 
 @pytest.fixture(autouse=True)

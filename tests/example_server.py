@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import os
 from pathlib import Path
 import socket
 import subprocess
 import time
+
+import pytest
 
 from .nats_server import free_port, server_binary
 
@@ -62,6 +65,15 @@ class ExampleServer:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def hub_and_home(tmp_path: Path) -> Iterator[tuple[ExampleServer, ExampleServer]]:
+    """hub.conf and leaf-home.conf on loopback, the home linked to the hub as a leaf node."""
+    hub, home = start_hub_and_home(tmp_path)
+    yield hub, home
+    home.stop()
+    hub.stop()
 
 
 def start_hub_and_home(workdir: Path) -> tuple[ExampleServer, ExampleServer]:

@@ -22,6 +22,15 @@ from .nats_server import NatsServer
 
 
 @pytest.fixture
+async def clients() -> AsyncIterator[list[Client]]:
+    """NATS clients a test opens (devices, readers, remote ends), closed at teardown."""
+    opened: list[Client] = []
+    yield opened
+    for client in opened:
+        await client.close()
+
+
+@pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
     """A running nats-server with JetStream, no authentication."""
     server = NatsServer(tmp_path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 import os
 from pathlib import Path
 import re
@@ -73,14 +73,6 @@ def started() -> Iterator[list[ExampleServer]]:
     yield servers
     for server in servers:
         server.stop()
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[Client]]:
-    opened: list[Client] = []
-    yield opened
-    for client in opened:
-        await client.close()
 
 
 async def test_home_example_keeps_streams(

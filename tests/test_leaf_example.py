@@ -10,9 +10,7 @@ Home Assistant on the leaf is tested in tests/components/nats (issue 13).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 import json
-from pathlib import Path
 from typing import Any
 
 import nats
@@ -22,25 +20,9 @@ import pytest
 
 from nats_home.device import Device
 
-from .example_server import ExampleServer, start_hub_and_home
+from .example_server import ExampleServer
 
 RELAY = "home.devices.plug.switch.relay"
-
-
-@pytest.fixture
-def hub_and_home(tmp_path: Path) -> Iterator[tuple[ExampleServer, ExampleServer]]:
-    hub, home = start_hub_and_home(tmp_path)
-    yield hub, home
-    home.stop()
-    hub.stop()
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[Client]]:
-    opened: list[Client] = []
-    yield opened
-    for client in opened:
-        await client.close()
 
 
 async def _connect(clients: list[Client], url: str) -> Client:

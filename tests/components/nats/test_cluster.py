@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 import contextlib
 import json
 import logging
@@ -57,15 +57,6 @@ def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
     nodes.start()
     yield nodes
     nodes.stop()
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[Client]]:
-    """NATS clients of the test (devices, readers), closed at teardown."""
-    opened: list[Client] = []
-    yield opened
-    for client in opened:
-        await client.close()
 
 
 async def _connect(clients: list[Client], *urls: str) -> Client:

@@ -8,9 +8,7 @@ hub stands in for the internet going down.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 import json
-from pathlib import Path
 
 import nats
 from nats.aio.client import Client
@@ -26,29 +24,13 @@ from homeassistant.setup import async_setup_component
 from custom_components.nats.const import CONF_AUTH_METHOD, CONF_PREFIX, CONF_SERVERS, DOMAIN
 from nats_home.device import Device
 
-from ...example_server import ExampleServer, start_hub_and_home
+from ...example_server import ExampleServer
 from .conftest import state_of, wait_for
 
 pytestmark = pytest.mark.jetstream
 
 RELAY, DOOR = "switch.plug_relay", "binary_sensor.plug_door"
 COMMAND = "home.devices.plug.switch.relay.command"
-
-
-@pytest.fixture
-def hub_and_home(tmp_path: Path) -> Iterator[tuple[ExampleServer, ExampleServer]]:
-    hub, home = start_hub_and_home(tmp_path)
-    yield hub, home
-    home.stop()
-    hub.stop()
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[Client]]:
-    opened: list[Client] = []
-    yield opened
-    for client in opened:
-        await client.close()
 
 
 async def _connect(clients: list[Client], url: str) -> Client:

@@ -11,7 +11,7 @@ comments say about MQTT 5 and topic characters is observed here too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 import json
 from pathlib import Path
 import threading
@@ -58,14 +58,6 @@ def server(tmp_path: Path) -> Iterator[ExampleServer]:
     broker.start()
     yield broker
     broker.stop()
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[Client]]:
-    opened: list[Client] = []
-    yield opened
-    for client in opened:
-        await client.close()
 
 
 class MqttDevice:
