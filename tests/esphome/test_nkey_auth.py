@@ -209,7 +209,7 @@ def test_jwt_keeps_to_its_bound() -> None:
     """The YAML check and the firmware share one bound (nats_nkey.h MAX_JWT_LEN)."""
     root = Path(__file__).resolve().parents[2] / "esphome_components" / "nats"
     header = (root / "nats_nkey.h").read_text()
-    init = (root / "__init__.py").read_text()
+    init = (root / "auth_config.py").read_text()
     bound = re.search(r"MAX_JWT_LEN = (\d+);", header)
     assert bound is not None
     assert f"MAX_JWT_LEN = {bound.group(1)}\n" in init
