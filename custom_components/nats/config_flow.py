@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import logging
 import ssl
 from typing import Any
@@ -63,10 +62,8 @@ from .const import (
 )
 from .entry_identity import entry_unique_id
 from .migration import CURRENT_MINOR_VERSION
-from .operator_auth import is_operator_mode
+from .operator_auth import check_bundle, home_account, is_operator_mode
 from .options_flow import NatsOptionsFlow
-from .protocol.nats_jwt import JwtError
-from .protocol.operator import OperatorBundle
 from .protocol.subjects import is_valid_prefix
 from .runtime import NatsConfigEntry
 
@@ -150,32 +147,6 @@ def _client_cert_input(user_input: dict[str, Any], key_on_file: str | None) -> d
     key = key_on_file if key == KEY_UNCHANGED else normalize_pem(key) or None
     validate_client_cert(cert, key)
     return {CONF_TLS_CLIENT_CERT: cert, CONF_TLS_CLIENT_KEY: key}
-
-
-def _check_bundle(user_input: dict[str, Any], account: str | None) -> OperatorBundle | dict[str, str]:
-    """Return the pasted operator bundle, or the form's error.
-
-    `account` is the home an existing entry serves: a bundle of another home
-    would leave every device it provisioned without renewal or revocation.
-    Nothing of the bundle is logged, not even why it was refused.
-    """
-    try:
-        bundle = OperatorBundle.from_json(user_input[CONF_OPERATOR_BUNDLE])
-    except JwtError:
-        return {CONF_OPERATOR_BUNDLE: "invalid_operator_bundle"}
-    if account is not None and bundle.account != account:
-        return {CONF_OPERATOR_BUNDLE: "operator_other_home"}
-    return bundle
-
-
-def _home_account(data: Mapping[str, Any]) -> str | None:
-    """Return the account of the home an entry's data serves in operator mode, else None."""
-    if not is_operator_mode(data):
-        return None
-    try:
-        return OperatorBundle.from_json(data[CONF_OPERATOR_BUNDLE]).account
-    except JwtError:
-        return None
 
 
 def _check_credentials(method: str, user_input: dict[str, Any]) -> dict[str, str]:
@@ -275,11 +246,11 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
         errors = _check_credentials(method, user_input)
         if method == AUTH_OPERATOR:
             account = (
-                _home_account(self._get_reconfigure_entry().data)
+                home_account(self._get_reconfigure_entry().data)
                 if self.source == SOURCE_RECONFIGURE
                 else None
             )
-            checked = _check_bundle(user_input, account)
+            checked = check_bundle(user_input, account)
             if isinstance(checked, dict):
                 errors = checked
             else:
@@ -314,7 +285,7 @@ class NatsConfigFlow(ConfigFlow, domain=DOMAIN):
             updates = dict(user_input)
             errors = _check_credentials(method, user_input)
             if method == AUTH_OPERATOR:
-                checked = _check_bundle(user_input, _home_account(self._data))
+                checked = check_bundle(user_input, home_account(self._data))
                 if isinstance(checked, dict):
                     errors = checked
                 elif checked.prefix != self._data[CONF_PREFIX]:

@@ -20,6 +20,7 @@ from .const import (
     CONF_OPERATOR_BUNDLE,
 )
 from .protocol.credentials import DEFAULT_LIFETIME
+from .protocol.nats_jwt import JwtError
 from .protocol.operator import OperatorBundle, UserCredentials
 
 
@@ -47,3 +48,30 @@ def jwt_auth(creds: UserCredentials) -> dict[str, Any]:
         return base64.b64encode(key.sign(nonce.encode()))
 
     return {"user_jwt_cb": lambda: jwt, "signature_cb": _sign}
+
+
+def check_bundle(user_input: dict[str, Any], account: str | None) -> OperatorBundle | dict[str, str]:
+    """Return the pasted operator bundle, or the form's error.
+
+    `account` is the home an existing entry serves: a bundle of another home
+    would leave every device it provisioned without renewal or revocation.
+    Nothing of the bundle is logged, not even why it was refused. (The
+    config flow's check, kept here with the rest of operator mode.)
+    """
+    try:
+        bundle = OperatorBundle.from_json(user_input[CONF_OPERATOR_BUNDLE])
+    except JwtError:
+        return {CONF_OPERATOR_BUNDLE: "invalid_operator_bundle"}
+    if account is not None and bundle.account != account:
+        return {CONF_OPERATOR_BUNDLE: "operator_other_home"}
+    return bundle
+
+
+def home_account(data: Mapping[str, Any]) -> str | None:
+    """Return the account of the home an entry's data serves in operator mode, else None."""
+    if not is_operator_mode(data):
+        return None
+    try:
+        return OperatorBundle.from_json(data[CONF_OPERATOR_BUNDLE]).account
+    except JwtError:
+        return None
