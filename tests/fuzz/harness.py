@@ -24,9 +24,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.nats.client_errors import ClientErrors
-from custom_components.nats.const import DOMAIN
 from custom_components.nats.entity import MIN_WRITE_INTERVAL
 from custom_components.nats.hub import NatsHub
+from custom_components.nats.identity import device_id_of
 
 from ..nats_fixtures import until
 
@@ -163,15 +163,20 @@ async def drain(hass: HomeAssistant, watch: Watch, *publishers: Client) -> None:
 
 
 def registry_snapshot(hass: HomeAssistant, entry_id: str) -> tuple[set[str], set[str]]:
-    """Return (device ids, entity unique ids) the entry has in the registries."""
+    """Return (device ids, entity unique ids) the entry has in the registries, without the entry's scope.
+
+    Identifiers and unique ids start with the entry's id (identity.py); the
+    fuzz oracles speak of `<device>` and `<device>:<platform>:<entity>`.
+    """
     devices = {
-        ident
+        device_id
         for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
-        for domain, ident in device.identifiers
-        if domain == DOMAIN
+        for identifier in device.identifiers
+        if (device_id := device_id_of(entry_id, identifier)) is not None
     }
     entities = {
-        entity.unique_id for entity in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+        entity.unique_id.removeprefix(f"{entry_id}:")
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
     }
     return devices, entities
 

@@ -47,6 +47,7 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.nats.const import DOMAIN
 from custom_components.nats.hub import NatsHub
+from custom_components.nats.identity import unique_id
 from custom_components.nats.protocol.errors import ProtocolError
 from custom_components.nats.protocol.payloads import (
     encode,
@@ -346,7 +347,9 @@ async def test_fuzz_states(arena: Arena, device_factory: DeviceFactory) -> None:
     await drain(hass, arena.watch, target.nc)
     registry = er.async_get(hass)
     entity_ids = {
-        e["id"]: registry.async_get_entity_id(e["platform"], DOMAIN, f"fz:{e['platform']}:{e['id']}")
+        e["id"]: registry.async_get_entity_id(
+            e["platform"], DOMAIN, unique_id(arena.entry.entry_id, "fz", e["platform"], e["id"])
+        )
         for e in TARGET
     }
     assert all(entity_ids.values()), entity_ids
