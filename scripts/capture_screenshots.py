@@ -334,7 +334,9 @@ async def capture(args: argparse.Namespace) -> list[Path]:
                 confirm="Do you want to set up NATS?",
             ),
         )
-        with tempfile.TemporaryDirectory(prefix="nats-home-chromium-") as profile:
+        # Chromium's helper processes may still write to the profile as it exits: a leftover
+        # file there must not fail a capture that succeeded.
+        with tempfile.TemporaryDirectory(prefix="nats-home-chromium-", ignore_cleanup_errors=True) as profile:
             proc, devtools = await start_chromium(args.chromium, Path(profile), args.width, args.height)
             try:
                 return await _capture_pages(session, devtools, url, tokens, shots, out, args)
