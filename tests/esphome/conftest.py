@@ -13,12 +13,14 @@ test failure naming the fix, never a skip.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -129,6 +131,21 @@ class HostFirmware:
     def log(self) -> str:
         """Everything the firmware logged so far."""
         return self.log_path.read_text(errors="replace")
+
+    async def wait_log(self, text: str, *, count: int = 1, timeout: float = 20) -> str:
+        """Return the log once `text` is in it `count` times; fail the test with the log's end if not.
+
+        A firmware that exited logs nothing more: the wait ends there.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            log = self.log()
+            if log.count(text) >= count:
+                return log
+            if self.process.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        pytest.fail(f"{text!r} not {count} time(s) in the firmware log:\n{self.log()[-4000:]}")
 
     def stop(self, timeout: float = 5) -> int:
         """Clean shutdown (SIGINT): the firmware says goodbye with online:false."""

@@ -34,7 +34,7 @@ from ..components.nats.conftest import (  # noqa: F401 (fixtures)
     wait_for,
 )
 from ..nats_server import NatsServer
-from .conftest import HOST_DEVICE_ID, HOST_ENTITIES, HostFirmware, HostFirmwareFactory
+from .conftest import HOST_DEVICE_ID, HOST_ENTITIES, HostFirmwareFactory
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.jetstream]
 
@@ -82,14 +82,6 @@ async def _switch(hass: HomeAssistant, service: str, want: str, attempts: int = 
     await wait_for(hass, lambda: hass.states.get(_relay(hass)).state == want, timeout=10)
 
 
-async def _log_count(firmware: HostFirmware, text: str, count: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while firmware.log().count(text) < count:
-        if time.monotonic() > deadline:
-            pytest.fail(f"{text!r} not {count} times in the firmware log:\n{firmware.log()[-4000:]}")
-        await asyncio.sleep(0.1)
-
-
 @pytest.mark.parametrize("credential_lifetime", [LIFETIME])
 async def test_home_assistant_renews_the_firmware_jwt(
     hass: HomeAssistant,
@@ -116,12 +108,14 @@ async def test_home_assistant_renews_the_firmware_jwt(
     record = credentials.store.devices[HOST_DEVICE_ID]
     assert record.last_renewal is not None
     assert record.last_renewal.ok
-    await _log_count(firmware, f"Renewed user JWT on home.devices.{HOST_DEVICE_ID}.credentials kept", 1, 10)
+    await firmware.wait_log(
+        f"Renewed user JWT on home.devices.{HOST_DEVICE_ID}.credentials kept", count=1, timeout=10
+    )
 
     # Past the first JWT's expiry the server closed the connection; the
     # firmware came back with the renewed JWT and obeys again.
-    await _log_count(firmware, "Disconnected from", 1, LIFETIME + 10)
-    await _log_count(firmware, "Connected to", 2, 20)
+    await firmware.wait_log("Disconnected from", count=1, timeout=LIFETIME + 10)
+    await firmware.wait_log("Connected to", count=2, timeout=20)
     assert time.time() > minted.expires
     await _switch(hass, "turn_off", "off")
     assert "refused this device's credentials" not in firmware.log()

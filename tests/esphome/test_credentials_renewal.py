@@ -62,14 +62,8 @@ def _start(host_firmware: HostFirmwareFactory, server: NatsServer, creds: UserCr
     )
 
 
-async def _wait_log(firmware: HostFirmware, text: str, count: int = 1, timeout: float = 30) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        log = firmware.log()
-        if log.count(text) >= count:
-            return log
-        await asyncio.sleep(0.1)
-    pytest.fail(f"{text!r} not {count} times in the firmware log:\n{firmware.log()[-4000:]}")
+LOG_WAIT = 30
+"""Seconds this module waits for a log line unless a test says otherwise."""
 
 
 async def _heartbeat(client: Client, firmware: HostFirmware, timeout: float = 20) -> dict[str, object]:
@@ -128,20 +122,23 @@ async def test_renewed_jwt_is_kept_used_after_expiry_and_after_a_restart(
     other = mint_device(home.bundle, DEVICE, lifetime=3600)
     reply = await _renew(home_assistant, firmware, other.jwt)
     assert reply == {"ok": False, "error": "the JWT is for another key"}
-    await _wait_log(
-        firmware, f"Refused the credentials on home.devices.{DEVICE}.credentials: the JWT is for another key"
+    await firmware.wait_log(
+        f"Refused the credentials on home.devices.{DEVICE}.credentials: the JWT is for another key",
+        timeout=LOG_WAIT,
     )
     assert not _prefs(tmp_path).exists() or other.jwt.encode()[:200] not in _prefs(tmp_path).read_bytes()
 
     renewed = renew_device(home.bundle, DEVICE, creds.public_key, lifetime=3600, now=int(time.time()) + 1)
     assert await _renew(home_assistant, firmware, renewed) == {"ok": True}
-    await _wait_log(firmware, f"Renewed user JWT on home.devices.{DEVICE}.credentials kept (issued")
+    await firmware.wait_log(
+        f"Renewed user JWT on home.devices.{DEVICE}.credentials kept (issued", timeout=LOG_WAIT
+    )
     assert renewed.encode()[:200] in _prefs(tmp_path).read_bytes()
 
     # The server closes the connection when the first JWT expires; the next
     # connect carries the renewed one, which it accepts.
-    await _wait_log(firmware, "Disconnected from", timeout=SHORT_LIFETIME + 20)
-    await _wait_log(firmware, "Connected to", count=2)
+    await firmware.wait_log("Disconnected from", timeout=SHORT_LIFETIME + 20)
+    await firmware.wait_log("Connected to", count=2, timeout=LOG_WAIT)
     assert time.time() > mint_expiry(creds)
     await _works(home_assistant, firmware)
     log = firmware.log()
@@ -153,7 +150,7 @@ async def test_renewed_jwt_is_kept_used_after_expiry_and_after_a_restart(
     # own JWT (expired by now) is older, so the renewed one is used.
     assert firmware.stop() == 0
     again = _start(host_firmware, server, creds)
-    await _wait_log(again, "Using the renewed user JWT kept in flash")
+    await again.wait_log("Using the renewed user JWT kept in flash", timeout=LOG_WAIT)
     assert (await _heartbeat(home_assistant, again))["online"] is True
     await _works(home_assistant, again)
     assert "refused this device's credentials" not in again.log()
@@ -172,8 +169,8 @@ async def test_expired_firmware_jwt_is_refused_with_a_log_line(
     creds = mint_device(home.bundle, DEVICE, lifetime=1)
     await asyncio.sleep(2.2)
     firmware = _start(host_firmware, server, creds)
-    log = await _wait_log(firmware, "refused this device's credentials (user JWT)")
-    await _wait_log(firmware, "The firmware's user JWT expired at")
+    log = await firmware.wait_log("refused this device's credentials (user JWT)", timeout=LOG_WAIT)
+    await firmware.wait_log("The firmware's user JWT expired at", timeout=LOG_WAIT)
     assert "Authorization Violation" in log
     assert "Connected to" not in firmware.log()
 
@@ -199,10 +196,10 @@ async def test_a_renewal_the_server_refuses_falls_back_to_the_firmware_jwt(
     assert firmware.stop() == 0
 
     again = _start(host_firmware, server, creds)
-    await _wait_log(again, "Using the renewed user JWT kept in flash")
-    await _wait_log(again, "refused this device's credentials (user JWT)")
-    await _wait_log(again, "The server refused the renewed user JWT (issued")
-    await _wait_log(again, "falling back to the firmware's JWT")
+    await again.wait_log("Using the renewed user JWT kept in flash", timeout=LOG_WAIT)
+    await again.wait_log("refused this device's credentials (user JWT)", timeout=LOG_WAIT)
+    await again.wait_log("The server refused the renewed user JWT (issued", timeout=LOG_WAIT)
+    await again.wait_log("falling back to the firmware's JWT", timeout=LOG_WAIT)
     assert (await _heartbeat(home_assistant, again))["online"] is True
     await _works(home_assistant, again)
     assert again.log().count("falling back") == 1
@@ -219,7 +216,7 @@ async def test_only_a_device_with_a_jwt_listens_for_renewals(
 ) -> None:
     """Without a user JWT there is nothing to renew: no subscription to the credentials subject."""
     firmware = host_firmware(nats_server.url, device_id=DEVICE)
-    await _wait_log(firmware, "Connected to")
+    await firmware.wait_log("Connected to", timeout=LOG_WAIT)
     await asyncio.sleep(0.5)
     subscriptions = _subscriptions(nats_server, firmware)
     assert f"home.devices.{DEVICE}.*.*.command" in subscriptions

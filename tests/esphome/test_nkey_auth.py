@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Iterator
 import json
 from pathlib import Path
 import re
-import time
 import urllib.request
 
 import nats
@@ -35,18 +34,6 @@ CREDS_BLOCK = re.compile(r"-{3,}[^\n]*-{3,}\n([\w\-.=]+)\n-{3,}")
 def _creds_parts(creds: str) -> tuple[str, str]:
     jwt, seed = CREDS_BLOCK.findall(creds)[:2]
     return jwt, seed
-
-
-async def _wait_log(firmware: HostFirmware, text: str, timeout: float = 20) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        log = firmware.log()
-        if text in log:
-            return log
-        if firmware.process.poll() is not None:
-            break
-        await asyncio.sleep(0.1)
-    pytest.fail(f"{text!r} not in the firmware log:\n{firmware.log()[-3000:]}")
 
 
 async def _heartbeat(client: Client, firmware: HostFirmware) -> dict[str, object]:
@@ -101,7 +88,7 @@ async def test_nkey_user_connects(
     firmware = host_firmware(server.url, env={"NATS_NKEY_SEED": device_seed})
     heartbeat = await _heartbeat(nkey_client, firmware)
     assert heartbeat["online"] is True
-    log = await _wait_log(firmware, "Connected to")
+    log = await firmware.wait_log("Connected to")
     assert _authorized_as(server, firmware) == public_key(device_seed)
     assert device_seed not in log
 
@@ -112,7 +99,7 @@ async def test_wrong_seed_is_refused_with_a_log_line(
     """A seed the server does not know: refused, and the log says which credentials."""
     server, _, _ = nkey_server
     firmware = host_firmware(server.url, env={"NATS_NKEY_SEED": new_seed(nkeys.PREFIX_BYTE_USER)})
-    log = await _wait_log(firmware, "refused this device's credentials (NKey)")
+    log = await firmware.wait_log("refused this device's credentials (NKey)")
     assert "Authorization Violation" in log
     assert "Connected to" not in log
 
@@ -123,7 +110,7 @@ async def test_invalid_seed_fails_setup(
     """An account seed where a user seed belongs: the component fails at boot, never connects."""
     server, _, _ = nkey_server
     firmware = host_firmware(server.url, env={"NATS_NKEY_SEED": new_seed(nkeys.PREFIX_BYTE_ACCOUNT)})
-    log = await _wait_log(firmware, "nkey_seed is not an NKey user seed")
+    log = await firmware.wait_log("nkey_seed is not an NKey user seed")
     await asyncio.sleep(1)
     assert "Connected to" not in firmware.log(), log
 
@@ -152,7 +139,7 @@ async def test_user_jwt_connects_and_a_foreign_seed_is_refused(
         firmware = host_firmware(server.url, env={"NATS_JWT": jwt, "NATS_NKEY_SEED": seed})
         heartbeat = await _heartbeat(nc, firmware)
         assert heartbeat["online"] is True
-        log = await _wait_log(firmware, "Connected to")
+        log = await firmware.wait_log("Connected to")
         assert _authorized_as(server, firmware) == public_key(seed)
         assert jwt not in log
         assert seed not in log
@@ -161,7 +148,7 @@ async def test_user_jwt_connects_and_a_foreign_seed_is_refused(
         impostor = host_firmware(
             server.url, device_id="impostor", env={"NATS_JWT": other_jwt, "NATS_NKEY_SEED": seed}
         )
-        log = await _wait_log(impostor, "refused this device's credentials (user JWT)")
+        log = await impostor.wait_log("refused this device's credentials (user JWT)")
         assert "Connected to" not in log
     finally:
         await nc.close()

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import json
 from pathlib import Path
 import ssl
-import time
 from typing import Any
 import urllib.request
 
@@ -92,18 +91,6 @@ def peer_certificates(server: NatsServer, name: str) -> list[dict[str, Any]]:
     return certs
 
 
-async def wait_log(firmware: HostFirmware, text: str, timeout: float = 20) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        log = firmware.log()
-        if text in log:
-            return log
-        if firmware.process.poll() is not None:
-            break
-        await asyncio.sleep(0.1)
-    pytest.fail(f"{text!r} not in the firmware log:\n{firmware.log()[-3000:]}")
-
-
 def tls_env(pki: TestPki, client_cert: str | None = None, **extra: str) -> dict[str, str]:
     """The firmware's TLS environment: the CA, and a client certificate of that name if asked."""
     directory = pki.cert_file.parent
@@ -157,9 +144,9 @@ async def test_connects_over_tls_and_works(
     """INFO in plain text, the handshake, CONNECT over TLS: announce, states and commands work."""
     firmware = host_firmware(tls_server.url, env=tls_env(pki))
     await works(client, firmware)
-    log = await wait_log(firmware, "Connected to")
+    log = await firmware.wait_log("Connected to")
     assert "TLS handshake done" in log
-    await wait_log(firmware, "TLS: yes (client certificate: NO, skip_cert_cn_check: NO)")
+    await firmware.wait_log("TLS: yes (client certificate: NO, skip_cert_cn_check: NO)")
     connections = [c for c in tls_server.connections() if c.get("name") == firmware.device_id]
     assert len(connections) == 1
     assert connections[0].get("tls_version", "").startswith("1."), connections[0]
@@ -173,14 +160,13 @@ async def test_wrong_ca_is_refused_and_retried(
     other_dir.mkdir()
     firmware = host_firmware(tls_server.url, env=tls_env(make_pki(other_dir)))
     server = f"127.0.0.1:{tls_server.port}"
-    log = await wait_log(
-        firmware,
+    log = await firmware.wait_log(
         f"Cannot connect to {server}: TLS handshake failed: "
         "the server's certificate is not signed by certificate_authority",
     )
     # The reconnect back-off goes on: the next attempts fail the same way, quietly.
     while log.count("Next attempt in") < 2:
-        log = await wait_log(firmware, "Next attempt in")
+        log = await firmware.wait_log("Next attempt in")
     assert "Connected to" not in firmware.log()
 
 
@@ -190,7 +176,7 @@ async def test_name_mismatch_is_refused_unless_skipped(
     """Dialled as localhost, the 127.0.0.1 certificate does not match; skip_cert_cn_check accepts it."""
     url = f"localhost:{tls_server.port}"
     strict = host_firmware(url, device_id="strict", env=tls_env(pki))
-    await wait_log(strict, "TLS handshake failed: the server's certificate is not issued for this host name")
+    await strict.wait_log("TLS handshake failed: the server's certificate is not issued for this host name")
     relaxed = host_firmware(url, device_id="relaxed", env=tls_env(pki, NATS_TLS_SKIP_CN_CHECK="1"))
     await works(client, relaxed)
     assert "Connected to" not in strict.log()
@@ -205,13 +191,13 @@ async def test_mutual_tls(
     try:
         firmware = host_firmware(server.url, env=tls_env(pki, client_cert="kitchen"))
         await works(nc, firmware)
-        await wait_log(firmware, "TLS: yes (client certificate: YES")
+        await firmware.wait_log("TLS: yes (client certificate: YES")
         assert peer_certificates(server, firmware.device_id)[0]["subject"] == "CN=kitchen"
 
         # With TLS 1.2 (mbedTLS 2.28) the server refuses during the handshake;
         # with TLS 1.3 (mbedTLS 3) only after it, on the first read: one hint either way.
         anonymous = host_firmware(server.url, device_id="anonymous", env=tls_env(pki))
-        log = await wait_log(anonymous, "does it require a client certificate, or not accept this one?")
+        log = await anonymous.wait_log("does it require a client certificate, or not accept this one?")
         assert f"Cannot connect to 127.0.0.1:{server.port}: " in log
         assert "Connected to" not in log
     finally:
@@ -223,7 +209,7 @@ async def test_server_requires_tls_but_none_is_configured(
 ) -> None:
     """No certificate_authority, a server with tls_required: the log says what to set."""
     firmware = host_firmware(tls_server.url)
-    log = await wait_log(firmware, "the server requires TLS; set certificate_authority: in the nats: block")
+    log = await firmware.wait_log("the server requires TLS; set certificate_authority: in the nats: block")
     assert f"Cannot connect to 127.0.0.1:{tls_server.port}" in log
     assert "Connected to" not in log
 
@@ -234,7 +220,7 @@ async def test_tls_configured_but_server_offers_none(
     """A plain server: the device does not fall back to sending its credentials in clear text."""
     server = start_server("")
     firmware = host_firmware(server.url, env=tls_env(pki))
-    await wait_log(firmware, "TLS is configured (certificate_authority) but the server does not offer TLS")
+    await firmware.wait_log("TLS is configured (certificate_authority) but the server does not offer TLS")
     await asyncio.sleep(0.5)
     assert not [c for c in server.connections() if c.get("name") == firmware.device_id]
 
@@ -250,7 +236,7 @@ async def test_tls_offered_but_not_required(
         await works(nc, secure)
         assert "TLS handshake done" in secure.log()
         plain = host_firmware(server.url.replace("tls://", "nats://"), device_id="plain")
-        await wait_log(plain, "Connected to")
+        await plain.wait_log("Connected to")
         assert "TLS handshake" not in plain.log()
         by_name = {c.get("name"): c for c in server.connections()}
         assert by_name["secure"].get("tls_version")
