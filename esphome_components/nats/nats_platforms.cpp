@@ -16,6 +16,13 @@ extern const PlatformOps COVER_PLATFORM;
 extern const PlatformOps VALVE_PLATFORM;
 extern const PlatformOps LOCK_PLATFORM;
 extern const PlatformOps CLIMATE_PLATFORM, FAN_PLATFORM, EVENT_PLATFORM;
+// Added in protocol 1.6.
+extern const PlatformOps TEXT_PLATFORM;
+extern const PlatformOps DATE_PLATFORM, TIME_PLATFORM, DATETIME_PLATFORM;
+extern const PlatformOps UPDATE_PLATFORM;
+extern const PlatformOps ALARM_CONTROL_PANEL_PLATFORM;
+extern const PlatformOps WATER_HEATER_PLATFORM;
+extern const PlatformOps MEDIA_PLAYER_PLATFORM;
 
 namespace {
 
@@ -63,6 +70,30 @@ const PlatformOps *const PLATFORMS[] = {
 #endif
 #ifdef USE_EVENT
     &EVENT_PLATFORM,
+#endif
+#ifdef USE_TEXT
+    &TEXT_PLATFORM,
+#endif
+#ifdef USE_DATETIME_DATE
+    &DATE_PLATFORM,
+#endif
+#ifdef USE_DATETIME_TIME
+    &TIME_PLATFORM,
+#endif
+#ifdef USE_DATETIME_DATETIME
+    &DATETIME_PLATFORM,
+#endif
+#ifdef USE_UPDATE
+    &UPDATE_PLATFORM,
+#endif
+#ifdef USE_ALARM_CONTROL_PANEL
+    &ALARM_CONTROL_PANEL_PLATFORM,
+#endif
+#ifdef USE_WATER_HEATER
+    &WATER_HEATER_PLATFORM,
+#endif
+#ifdef USE_MEDIA_PLAYER
+    &MEDIA_PLAYER_PLATFORM,
 #endif
     nullptr,  // keeps the array non-empty on a device without entities
 };
