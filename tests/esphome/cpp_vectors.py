@@ -131,10 +131,21 @@ def _json(value: Any) -> str:
     return std_string(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
+FIRMWARE = Path(__file__).resolve().parents[2] / "esphome_components" / "nats"
+
+
 def platform_vectors() -> dict[str, dict[str, Any]]:
-    """Every platform's vectors file, by platform name."""
+    """The vectors file of every platform the firmware has, by platform name.
+
+    Platforms ESPHome has no entities for (a vacuum, a scene, ...) have no
+    firmware file and so no C++ adapter (docs/esphome.md).
+    """
     files = sorted((VECTORS / "platforms").glob("*.json"))
-    return {path.stem: json.loads(path.read_text()) for path in files}
+    return {
+        path.stem: json.loads(path.read_text())
+        for path in files
+        if (FIRMWARE / f"nats_platform_{path.stem}.cpp").is_file()
+    }
 
 
 def _platform_command_cases(platform: str, vectors: dict[str, Any]) -> list[str]:
