@@ -87,6 +87,12 @@ async def test_image(
     await wait_for(hass, lambda: state_of(hass, "sensor.robot_barrier")() == "after")
     assert state_of(hass, MAP)() == second
 
+    # A picture the device does not serve: the state changes, fetching it fails.
+    await robot.set_state("map", f"{base}/gone.png")
+    await wait_for(hass, lambda: state_of(hass, MAP)() != second)
+    with pytest.raises(HomeAssistantError):
+        await async_get_image(hass, MAP)
+
     await robot.set_state("map", None)
     await wait_for(hass, lambda: state_of(hass, MAP)() == STATE_UNKNOWN)
     with pytest.raises(HomeAssistantError):
