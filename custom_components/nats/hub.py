@@ -96,7 +96,8 @@ class NatsHub:
         self.restored = RestoreSummary()
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
-        self._errors = ClientErrors(self)
+        self.client_errors = ClientErrors(self)
+        """nats-py's error callback; the actions and the trigger listen to its permissions violations."""
         # A device repeating a mistake writes one warning a minute per subject and reason.
         self.log_limiter = LogLimiter(_LOGGER, hass.loop.time)
 
@@ -117,7 +118,7 @@ class NatsHub:
                 self.entry.data,
                 tls,
                 name=f"Home Assistant ({self.hass.config.location_name})",
-                error_cb=self._errors.async_on_error,
+                error_cb=self.client_errors.async_on_error,
                 disconnected_cb=self._on_disconnected,
                 reconnected_cb=self._on_reconnected,
             )
