@@ -29,6 +29,7 @@ from .const import (
 )
 from .counters import MessageCounters
 from .device_config import DeviceConfigStore
+from .device_events import async_fire_availability
 from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
@@ -286,6 +287,7 @@ class NatsHub:
             _LOGGER.info("Device %s is available", device_id)
         else:
             _LOGGER.info("Device %s is unavailable: offline or not heard from in time", device_id)
+        async_fire_availability(self.hass, device)  # the logbook's entry for the device
         for entity in list(device.entities.values()):
             entity.async_write_ha_state()
 
