@@ -226,8 +226,14 @@ class NatsMessageTrigger(Trigger):
     @override
     @classmethod
     async def async_validate_config(cls, hass: HomeAssistant, config: ConfigType) -> ConfigType:
-        """Validate the subject and the entry."""
-        return cast("ConfigType", _SCHEMA(config))
+        """Validate the subject, and that a named entry is a NATS entry (loaded or not)."""
+        config = cast("ConfigType", _SCHEMA(config))
+        entry_id: str | None = config[CONF_OPTIONS].get(CONF_CONFIG_ENTRY_ID)
+        if entry_id is not None:
+            entry = hass.config_entries.async_get_entry(entry_id)
+            if entry is None or entry.domain != DOMAIN:
+                raise vol.Invalid(f"{entry_id} is not the id of a NATS entry", path=[CONF_CONFIG_ENTRY_ID])
+        return config
 
     def __init__(self, hass: HomeAssistant, config: TriggerConfig) -> None:
         """Keep the trigger's options."""

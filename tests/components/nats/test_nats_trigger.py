@@ -119,8 +119,20 @@ async def test_full_wildcard_options_form_and_reply(
     assert calls[1].data["reply"] == "answers.here"
 
 
-async def test_invalid_subject_is_a_configuration_error(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("trigger", "error"),
+    [
+        ({"subject": "garden.>.x"}, "invalid NATS subject 'garden.>.x': > may only be the last token"),
+        ({"subject": "garden..x"}, "invalid NATS subject 'garden..x': it has an empty token"),
+        ({"subject": "garden.x", "config_entry_id": "nope"}, "nope is not the id of a NATS entry"),
+    ],
+)
+async def test_invalid_trigger_is_a_configuration_error(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    trigger: dict[str, str],
+    error: str,
 ) -> None:
     async_mock_service(hass, "test", "record")
     assert await async_setup_component(
@@ -130,13 +142,13 @@ async def test_invalid_subject_is_a_configuration_error(
             automation.DOMAIN: {
                 "id": "garden",
                 "alias": "garden",
-                "triggers": [{"trigger": "nats", "subject": "garden.>.x"}],
+                "triggers": [{"trigger": "nats", **trigger}],
                 "actions": [RECORD],
             }
         },
     )
     await hass.async_block_till_done()
-    assert "invalid NATS subject 'garden.>.x': > may only be the last token" in caplog.text
+    assert error in caplog.text
     assert hass.states.get(AUTOMATION).state == "unavailable"
 
 
