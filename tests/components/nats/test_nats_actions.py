@@ -148,6 +148,10 @@ async def test_request_returns_the_reply(
     text = await _call(hass, "request", {"subject": "garden.hello", "payload": "there"}, response=True)
     assert text == {"payload": "hello there", "headers": {}}  # not JSON: no `json`
 
+    # Called without asking for the response (a script step that only needs the answer to come).
+    assert await _call(hass, "request", {"subject": "garden.hello", "payload": "again"}) is None
+    assert [msg.data for msg in requests] == [b'{"days":2}']
+
 
 async def test_request_errors(
     hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: NatsServer, clients: list[Client]
@@ -168,6 +172,20 @@ async def test_request_errors(
         await _call(hass, "request", {"subject": "garden.silent", "timeout": 0.3}, response=True)
     assert err.value.translation_key == "action_timeout"
     assert err.value.translation_placeholders == {"subject": "garden.silent", "timeout": "0.3"}
+
+
+async def test_payload_larger_than_the_server_takes(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    """nats-server takes 1 MiB by default; nats-py refuses more before sending."""
+    big = "x" * (2 * 1024 * 1024)
+    for service in ("publish", "request"):
+        with pytest.raises(HomeAssistantError) as err:
+            await _call(
+                hass, service, {"subject": "garden.big", "payload": big}, response=service == "request"
+            )
+        assert err.value.translation_key == "action_payload_too_large"
+        assert err.value.translation_placeholders == {"subject": "garden.big", "size": str(len(big))}
 
 
 @pytest.mark.parametrize(
