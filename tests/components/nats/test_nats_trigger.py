@@ -34,6 +34,7 @@ RECORD = {
         "json": "{{ trigger.payload_json if trigger.payload_json is defined else 'not json' }}",
         "headers": "{{ trigger.headers }}",
         "reply": "{{ trigger.reply }}",
+        "entry": "{{ trigger.config_entry_id }}",
         "platform": "{{ trigger.platform }}",
         "description": "{{ trigger.description }}",
     },
@@ -117,6 +118,55 @@ async def test_full_wildcard_options_form_and_reply(
         ("garden.ask", "question"),
     ]
     assert calls[1].data["reply"] == "answers.here"
+
+
+async def test_entries_the_trigger_listens_on(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: NatsServer, clients: list[Client]
+) -> None:
+    """Without config_entry_id every loaded entry's connection delivers; with it, only that entry's."""
+    cabin = MockConfigEntry(
+        domain=DOMAIN,
+        title="NATS (cabin)",
+        unique_id=f"{nats_server.url}/cabin",
+        data={CONF_SERVERS: [nats_server.url], CONF_PREFIX: "cabin", CONF_AUTH_METHOD: "none"},
+    )
+    cabin.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(cabin.entry_id)
+    calls = async_mock_service(hass, "test", "record")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "id": "any",
+                    "triggers": [{"trigger": "nats", "subject": "shared.any"}],
+                    "actions": [RECORD],
+                },
+                {
+                    "id": "cabin",
+                    "triggers": [
+                        {"trigger": "nats", "subject": "shared.cabin", "config_entry_id": cabin.entry_id}
+                    ],
+                    "actions": [RECORD],
+                },
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    publisher = await _publisher(nats_server.url, clients)
+
+    await _publish(publisher, "shared.cabin", b"1")
+    await _publish(publisher, "shared.any", b"2")
+    await wait_for(hass, lambda: len(calls) == 3)
+
+    assert sorted((call.data["subject"], call.data["entry"]) for call in calls) == sorted(
+        [
+            ("shared.cabin", cabin.entry_id),
+            ("shared.any", cabin.entry_id),
+            ("shared.any", setup_entry.entry_id),
+        ]
+    )
 
 
 @pytest.mark.parametrize(
