@@ -12,6 +12,7 @@ from .device_credentials import DeviceCredentials
 from .hub import NatsHub
 from .identity import device_id_of, server_identifier
 from .migration import async_migrate
+from .nats_actions import async_setup_nats_actions
 from .operator_auth import is_operator_mode
 from .retention import async_purge_device
 from .runtime import NatsConfigEntry, NatsRuntimeData
@@ -25,8 +26,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions (provisioning and revoking device credentials)."""
+    """Register the integration's actions (device credentials; publishing and requests on any subject)."""
     async_setup_services(hass)
+    async_setup_nats_actions(hass)
     return True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import logging
 import math
 from typing import TYPE_CHECKING, Final
@@ -15,6 +16,10 @@ _LOGGER = logging.getLogger(__name__)
 
 DROP_WARNING_INTERVAL: Final = 60.0
 """Seconds between two warnings about dropped messages (each drop is counted)."""
+PERMISSIONS_VIOLATION: Final = "permissions violation"
+"""What nats-server's -ERR says (nats-py lower-cases it) when it refuses a publish or a subscription."""
+
+type ViolationListener = Callable[[str], None]
 
 
 class ClientErrors:
@@ -24,6 +29,22 @@ class ClientErrors:
         self._hub = hub
         self._reauth_started = False
         self._drop_warned_at = -math.inf
+        self._violation_listeners: list[ViolationListener] = []
+
+    def listen_violations(self, listener: ViolationListener) -> Callable[[], None]:
+        """Call listener with the text of every permissions violation until the returned callable is called.
+
+        The server names the refused subject (`... for publish to "a.b"`) but
+        not the request that caused it, so the actions and the trigger, which
+        know their subject, say which one was refused.
+        """
+        self._violation_listeners.append(listener)
+
+        def _remove() -> None:
+            if listener in self._violation_listeners:
+                self._violation_listeners.remove(listener)
+
+        return _remove
 
     async def async_on_error(self, err: Exception) -> None:
         """Handle one error nats-py reports."""
@@ -34,6 +55,9 @@ class ClientErrors:
                 _LOGGER.error("NATS server refused the credentials: %s", err)
                 hub.entry.async_start_reauth(hub.hass)
             return
+        if PERMISSIONS_VIOLATION in str(err).lower():
+            for listener in list(self._violation_listeners):
+                listener(str(err).lower())
         if isinstance(err, nats.errors.SlowConsumerError):
             self._on_message_dropped(err.subject)
             return

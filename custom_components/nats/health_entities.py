@@ -112,11 +112,14 @@ BINARY_SENSORS: tuple[HealthBinarySensorDescription, ...] = (
 )
 
 
-def _device_name(stats: ServerStats | None) -> str:
-    """Name the device after the server's server_name; a server without one reports its id instead."""
+def _device_name(stats: ServerStats | None) -> tuple[str, dict[str, str]]:
+    """Return the translation key and placeholders of the device's name.
+
+    Named after the server's server_name; a server without one reports its id instead.
+    """
     if stats is None or stats.server_name == stats.server_id:
-        return "NATS server"
-    return f"NATS server {stats.server_name}"
+        return "server", {}
+    return "named_server", {"server_name": stats.server_name}
 
 
 class HealthEntity(CoordinatorEntity[ServerHealthCoordinator]):
@@ -132,9 +135,11 @@ class HealthEntity(CoordinatorEntity[ServerHealthCoordinator]):
         entry_id = coordinator.config_entry.entry_id
         self._attr_unique_id = unique_id(entry_id, SERVER_DEVICE, "health", description.key)
         stats: ServerStats | None = coordinator.data  # None until a poll succeeds
+        name_key, name_placeholders = _device_name(stats)
         self._attr_device_info = DeviceInfo(
             identifiers={server_identifier(entry_id)},
-            name=_device_name(stats),
+            translation_key=name_key,
+            translation_placeholders=name_placeholders,
             manufacturer="NATS",
             model="nats-server",
             sw_version=stats.version if stats is not None else None,

@@ -29,6 +29,7 @@ from .const import (
 )
 from .counters import MessageCounters
 from .device_config import DeviceConfigStore
+from .device_events import async_fire_availability
 from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
@@ -96,7 +97,8 @@ class NatsHub:
         self.restored = RestoreSummary()
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
-        self._errors = ClientErrors(self)
+        self.client_errors = ClientErrors(self)
+        """nats-py's error callback; the actions and the trigger listen to its permissions violations."""
         # A device repeating a mistake writes one warning a minute per subject and reason.
         self.log_limiter = LogLimiter(_LOGGER, hass.loop.time)
 
@@ -117,7 +119,7 @@ class NatsHub:
                 self.entry.data,
                 tls,
                 name=f"Home Assistant ({self.hass.config.location_name})",
-                error_cb=self._errors.async_on_error,
+                error_cb=self.client_errors.async_on_error,
                 disconnected_cb=self._on_disconnected,
                 reconnected_cb=self._on_reconnected,
             )
@@ -285,6 +287,7 @@ class NatsHub:
             _LOGGER.info("Device %s is available", device_id)
         else:
             _LOGGER.info("Device %s is unavailable: offline or not heard from in time", device_id)
+        async_fire_availability(self.hass, device)  # the logbook's entry for the device
         for entity in list(device.entities.values()):
             entity.async_write_ha_state()
 

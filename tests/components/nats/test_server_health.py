@@ -102,6 +102,8 @@ async def test_health_entities_from_the_monitoring_endpoint(
     assert server_device is not None
     assert server_device.identifiers == {server_identifier(entry.entry_id)}
     assert server_device.model == "nats-server"
+    assert server_device.name == "NATS server"  # translated (device.server); this server has no server_name
+    assert connections == "sensor.nats_server_connections"
 
     # Rates need two samples: messages per second since the last poll.
     coordinator = entry.runtime_data.health
@@ -303,3 +305,20 @@ async def test_options_check_the_monitoring_url(
     assert CONF_MONITORING_URL not in setup_entry.options
     await hass.async_block_till_done()
     assert setup_entry.runtime_data.health is None
+
+
+async def test_server_device_is_named_after_its_server_name(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A server with a server_name gives the device its name (translated: device.named_server)."""
+    server = NatsServer(tmp_path, 'server_name: "attic"', jetstream=False)
+    server.start()
+    try:
+        entry = _entry(server.url, server.monitor_port)
+        await _setup(hass, entry)
+        device = dr.async_get(hass).async_get_device_by_identifier(
+            server_identifier(entry.entry_id), entry.entry_id
+        )
+        assert device is not None
+        assert device.name == "NATS server attic"
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        server.stop()
