@@ -29,6 +29,7 @@ from .const import (
 )
 from .counters import MessageCounters
 from .device_config import DeviceConfigStore
+from .device_logs import DeviceLogs
 from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
@@ -96,6 +97,7 @@ class NatsHub:
         self.restored = RestoreSummary()
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
+        self.device_logs = DeviceLogs(self)
         self._errors = ClientErrors(self)
         # A device repeating a mistake writes one warning a minute per subject and reason.
         self.log_limiter = LogLimiter(_LOGGER, hass.loop.time)
@@ -145,6 +147,7 @@ class NatsHub:
             (subjects.status_any, self._on_status),
             (subjects.state_any, self._on_state),
             (subjects.event_any, self._on_event),
+            (subjects.log_any, self.device_logs.async_on_message),
         ):
             await self.client.subscribe(
                 subject,
