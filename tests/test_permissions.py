@@ -106,6 +106,7 @@ def test_the_permission_model_is_the_documented_one() -> None:
     ha = home_assistant_permissions("flat.2")
     assert "flat.2.devices.*.*.*.command" in ha.publish
     assert "flat.2.devices.*.credentials" in ha.publish
+    assert "flat.2.devices.*.log" in ha.subscribe  # device log lines (a device's own: its devices.<id>.>)
     assert "$JS.API.STREAM.CREATE.NATS_HOME_FLAT_2_STATES" in ha.publish
     assert "$KV.NATS_HOME_FLAT_2_CONFIG.>" in ha.publish
     assert not any(subject.startswith("$JS.API.STREAM.DELETE") for subject in ha.publish)
@@ -201,6 +202,7 @@ async def test_a_device_is_refused_every_other_devices_subjects(
     for subject, payload in (
         ("home.devices.hallway.switch.relay.state", b'{"state":"ON"}'),
         ("home.devices.hallway.status", b'{"v":1,"online":true,"interval":60}'),
+        ("home.devices.hallway.log", b'{"level":"error","message":"forged"}'),
         ("home.discovery.announce.hallway", forged),
         ("home.discovery.announce", forged),  # the bare legacy subject is never granted
         ("home.devices.hallway.switch.relay.command", b'{"state":"ON"}'),  # commanding another device

@@ -30,6 +30,7 @@ from .const import (
 from .counters import MessageCounters
 from .device_config import DeviceConfigStore
 from .device_events import async_fire_availability
+from .device_logs import DeviceLogs
 from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
@@ -97,6 +98,7 @@ class NatsHub:
         self.restored = RestoreSummary()
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
+        self.device_logs = DeviceLogs(self)
         self.client_errors = ClientErrors(self)
         """nats-py's error callback; the actions and the trigger listen to its permissions violations."""
         # A device repeating a mistake writes one warning a minute per subject and reason.
@@ -147,6 +149,7 @@ class NatsHub:
             (subjects.status_any, self._on_status),
             (subjects.state_any, self._on_state),
             (subjects.event_any, self._on_event),
+            (subjects.log_any, self.device_logs.async_on_message),
         ):
             await self.client.subscribe(
                 subject,

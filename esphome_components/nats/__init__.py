@@ -32,6 +32,7 @@ from .auth_config import (
     nkey_seed,
     user_jwt,
 )
+from .log_config import LOG_SCHEMA, final_validate_log, log_to_code
 from .tls_config import TLS_SCHEMA, TLS_SCHEME, tls_to_code, validate_tls
 
 CODEOWNERS = ["@nats-home"]
@@ -231,6 +232,7 @@ CONFIG_SCHEMA = cv.All(
             cv.Optional(CONF_JWT): user_jwt,
             cv.Exclusive(CONF_CREDENTIALS, "nkey"): credentials_file,
             **TLS_SCHEMA,
+            **LOG_SCHEMA,
             cv.Optional(CONF_DEVICE_ID): device_id,
             cv.Optional(CONF_PREFIX, default="home"): prefix,
             cv.Optional(CONF_HEARTBEAT_INTERVAL, default="60s"): cv.All(
@@ -279,6 +281,7 @@ CONFIG_SCHEMA = cv.All(
     cv.require_esphome_version(2026, 10, 0),
     socket.consume_sockets(1, "nats"),
 )
+FINAL_VALIDATE_SCHEMA = final_validate_log
 
 
 async def to_code(config):
@@ -319,6 +322,7 @@ async def to_code(config):
         cg.add_define("USE_NATS_CONFIG_STORE")
     # SplitDefault names the tested targets; others get the ESP32 sizes.
     cg.add(var.set_buffer_sizes(config.get(CONF_RX_BUFFER_SIZE, 2048), config.get(CONF_TX_BUFFER_SIZE, 2048)))
+    await log_to_code(var, config)
 
     for conf in config.get(CONF_ON_MESSAGE, []):
         trigger = cg.new_Pvariable(conf[CONF_TRIGGER_ID], conf[CONF_SUBJECT])

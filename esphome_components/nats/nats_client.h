@@ -37,6 +37,7 @@
 namespace esphome::nats {
 
 class NatsMessageTrigger;
+class NatsLog;
 
 /// Writes one JSON payload; called a second time when the first did not fit.
 class JsonFill {
@@ -134,6 +135,8 @@ class NatsClient : public Component, public NatsParserListener {
   void on_msg_dropped(const char *subject, size_t subject_len, size_t size) override;
 
  protected:
+  /// Publishes the device's log lines through the send buffer (nats_log.h).
+  friend class NatsLog;
   struct Server {
     const char *host;
     uint16_t port;

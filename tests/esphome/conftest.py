@@ -190,6 +190,8 @@ def start_firmware(tmp_path: Path) -> Iterator[Callable[..., HostFirmware]]:
             "NATS_PREFIX": prefix,
             # The host platform keeps preferences under HOME; one per test.
             "HOME": str(tmp_path),
+            # host.yaml publishes its warnings (nats: log:); only the tests about it want them.
+            "NATS_LOG_LEVEL": "NONE",
             **(env or {}),
         }
         process = subprocess.Popen(

@@ -785,7 +785,7 @@ async def test_wire_handshake_garbage_and_err(host_firmware: HostFirmwareFactory
                 subs.add(line.split()[1])
             if line.startswith("PUB $JS.API.DIRECT.GET."):
                 # The configuration store's gets go out once every SUB is queued.
-                assert len(subs) == 7
+                assert len(subs) == 8
                 direct_gets.append(line.split()[1])
             if line.startswith(f"PUB {firmware.announce_subject} "):
                 parse_announcement((await readline(reader)).encode(), firmware.device_id)
@@ -799,6 +799,7 @@ async def test_wire_handshake_garbage_and_err(host_firmware: HostFirmwareFactory
             f"$KV.NATS_HOME_HOME_CONFIG.{firmware.device_id}.*",
             "demo.echo",
             "demo.remote",
+            "demo.log",
         }
         # Unanswered (this server knows no JetStream), they hold the announcement 2 s at most.
         key = f"$KV.NATS_HOME_HOME_CONFIG.{firmware.device_id}"

@@ -23,6 +23,11 @@ def test_subjects_of_a_home() -> None:
     assert subjects.commands_of("kitchen") == "flat.one.devices.kitchen.*.*.command"
     assert subjects.state_any == "flat.one.devices.*.*.*.state"
     assert subjects.event_any == "flat.one.devices.*.*.*.event"
+    assert subjects.log_any == "flat.one.devices.*.log"
+    assert subjects.log("kitchen") == "flat.one.devices.kitchen.log"
+    assert subjects.log_device("flat.one.devices.kitchen.log") == "kitchen"
+    assert subjects.log_device("flat.one.devices.Kitchen.log") is None
+    assert subjects.log_device("flat.one.devices.kitchen.status") is None
 
 
 @pytest.mark.parametrize("prefix", ["", "home.", ".home", "home..x", "home.*", "home.>", "my home"])

@@ -132,6 +132,7 @@ def home_assistant_permissions(prefix: str) -> Permissions:
             subjects.status_any,
             subjects.state_any,
             subjects.event_any,
+            subjects.log_any,  # device log lines (protocol 1.6)
             "_INBOX.>",  # command replies, discovery answers, JetStream replies and deliveries
         ),
     )

@@ -36,6 +36,7 @@ class Subjects:
         "discovery_request",
         "event_any",
         "ha_status",
+        "log_any",
         "prefix",
         "state_any",
         "status_any",
@@ -55,6 +56,7 @@ class Subjects:
         self.state_any = f"{prefix}.devices.*.*.*.state"
         self.event_any = f"{prefix}.devices.*.*.*.event"
         self.credentials_any = f"{prefix}.devices.*.credentials"
+        self.log_any = f"{prefix}.devices.*.log"
 
     def announce_for(self, device_id: str) -> str:
         """Return the announce subject of one device."""
@@ -63,6 +65,10 @@ class Subjects:
     def status(self, device_id: str) -> str:
         """Return the heartbeat subject of one device."""
         return f"{self.devices_prefix}{_checked(device_id)}.status"
+
+    def log(self, device_id: str) -> str:
+        """Return the subject a device publishes its log lines on (protocol 1.6)."""
+        return f"{self.devices_prefix}{_checked(device_id)}.log"
 
     def entity(self, device_id: str, platform: str, entity_id: str, topic: str) -> str:
         """Return a state, command or event subject of one entity."""
@@ -97,6 +103,13 @@ class Subjects:
         if not subject.startswith(self.devices_prefix) or not subject.endswith(".status"):
             return None
         device_id = subject[self._devices_len : -len(".status")]
+        return device_id if is_valid_token(device_id) else None
+
+    def log_device(self, subject: str) -> str | None:
+        """Return the device id of a log subject, or None."""
+        if not subject.startswith(self.devices_prefix) or not subject.endswith(".log"):
+            return None
+        device_id = subject[self._devices_len : -len(".log")]
         return device_id if is_valid_token(device_id) else None
 
     def parse_entity(self, subject: str) -> EntitySubject | None:

@@ -39,6 +39,7 @@ async def test_subscriptions(
     assert _home_subscriptions(connections[0]) == [
         "home.devices.*.*.*.event",
         "home.devices.*.*.*.state",
+        "home.devices.*.log",
         "home.devices.*.status",
         "home.discovery.announce",
         "home.discovery.announce.*",
