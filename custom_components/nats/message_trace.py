@@ -89,11 +89,21 @@ def _find_entity(hass: HomeAssistant, entity_id: str) -> tuple[NatsHub, NatsEnti
     raise _error("trace_unknown_entity", entity_id=entity_id)
 
 
-def _hop_path(trace: dict[str, Any]) -> tuple[int, ...]:
-    """Return where a server's trace sits in the message's path: the origin (), then 1, 1.1, 2..."""
+def _position(trace: dict[str, Any]) -> tuple[int, tuple[int, ...]]:
+    """Return where a server's trace sits in the message's path.
+
+    The origin first: the server that received the message from a client.
+    Then by `Nats-Trace-Hop` (1, 1.1, 2…), which each server forwarding it
+    adds. A device that echoes the request's headers in its reply (the
+    Python library does) sends the reply with the command's hop header, so
+    only the client ingress tells the reply's origin apart.
+    """
     header = (trace.get("request") or {}).get("header") or {}
     hop = next(iter(header.get("Nats-Trace-Hop") or []), "")
-    return tuple(int(part) for part in hop.split(".") if part.isdigit())
+    from_client = any(
+        event.get("type") == "in" and event.get("kind") == 0 for event in trace.get("events") or []
+    )
+    return (0 if from_client else 1, tuple(int(part) for part in hop.split(".") if part.isdigit()))
 
 
 def _hops(trace: dict[str, Any]) -> list[dict[str, Any]]:
@@ -159,7 +169,7 @@ class _Traces:
             ("command", [t for t in self.received if is_command(t)]),
             ("reply", [t for t in self.received if not is_command(t)]),
         ):
-            for trace in sorted(traces, key=_hop_path):  # stable: arrival order among equals
+            for trace in sorted(traces, key=_position):  # stable: arrival order among equals
                 hops.extend({"message": message, **hop} for hop in _hops(trace))
         return hops
 

@@ -192,4 +192,8 @@ async def test_trace_across_a_leaf_link(
     assert ("hub", "delivered", "leaf", "home") in command
     assert ("home", "received", "leaf", "hub") in command
     assert command[-1] == ("home", "delivered", "client", FIRMWARE)
+    # The reply's path starts where the device answered and ends at Home Assistant.
+    reply = _path(response["hops"], "reply")
+    assert reply[0] == ("home", "received", "client", FIRMWARE)
+    assert reply[-1][:3] == ("hub", "delivered", "client")
     assert state_of(hass, "switch.desk_relay")() == STATE_ON
