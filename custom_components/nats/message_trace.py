@@ -4,8 +4,9 @@ nats-server 2.11+ follows a message carrying the header `Nats-Trace-Dest`:
 every server it passes publishes a JSON trace of what it did with it
 (received from which connection, mapped, imported, stored, delivered to
 which connections) to the subject the header names. The action sends the
-command an entity would send, to a fresh inbox of Home Assistant's (which its
-user may always subscribe to), gathers the traces for a moment after the
+command an entity would send, to a fresh subject below TRACE_INBOX_PREFIX
+(which Home Assistant's user may publish and subscribe to: the server drops
+a traced message whose sender may not publish to its destination), gathers the traces for a moment after the
 device answered, and returns every hop in order with the command's outcome.
 Devices need nothing: the header is only read by servers.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import json
 import time
 from typing import TYPE_CHECKING, Any, Final
+import uuid
 
 import probatio as vol
 
@@ -32,6 +34,7 @@ from .commands import trace_destination
 from .const import DOMAIN
 from .device_history import redact_command
 from .protocol.errors import ProtocolError
+from .protocol.permissions import TRACE_INBOX_PREFIX
 from .protocol.platforms import PLATFORMS
 from .protocol.validators import validate
 
@@ -94,8 +97,8 @@ def _position(trace: dict[str, Any]) -> tuple[int, tuple[int, ...]]:
 
     The origin first: the server that received the message from a client.
     Then by `Nats-Trace-Hop` (1, 1.1, 2…), which each server forwarding it
-    adds. A device that echoes the request's headers in its reply (the
-    Python library does) sends the reply with the command's hop header, so
+    adds. A device that copies the request's headers into its reply (which it
+    should not: docs/protocol.md) sends it with the command's hop header, so
     only the client ingress tells the reply's origin apart.
     """
     header = (trace.get("request") or {}).get("header") or {}
@@ -193,7 +196,7 @@ async def async_trace_command(hass: HomeAssistant, call: ServiceCall) -> Service
         raise _error("trace_unsupported_server", version=str(version))
 
     traces = _Traces()
-    destination = client.new_inbox()
+    destination = f"{TRACE_INBOX_PREFIX}.{uuid.uuid4().hex}"
     subscription = await client.subscribe(destination, cb=traces.on_message)
     try:
         await client.flush()  # the server has the subscription before the first trace

@@ -150,6 +150,16 @@ async def test_refused_messages_and_availability(
     await wait_for(hass, state_of(hass, "sensor.porch_lux"), what="lux")
     await wait_for(hass, lambda: state_of(hass, "sensor.porch_lux")() == "301")
 
+    # An announcement the device got wrong: refused as a whole, the device keeps its entities.
+    client = await nats.connect(nats_server.url)
+    await client.publish(
+        "home.discovery.announce.porch", b'{"v":1,"id":"porch","name":"Porch","entities":[{}]}'
+    )
+    await client.flush()
+    await client.close()
+    history = setup_entry.runtime_data.hub.devices["porch"].history
+    await wait_for(hass, lambda: any(record.kind == "announcement" for record in history.refused))
+
     await porch.heartbeat(online=False)
     await wait_for(hass, lambda: state_of(hass, "sensor.porch_lux")() == STATE_UNAVAILABLE)
     await porch.heartbeat()
@@ -161,6 +171,7 @@ async def test_refused_messages_and_availability(
     }
     assert "invalid JSON" in refused["state", "home.devices.porch.sensor.lux.state"]
     assert ("heartbeat", "home.devices.porch.status") in refused
+    assert "entities" in refused["announcement", "home.discovery.announce.porch"]
     # First available from its announcement, then the offline heartbeat and the next heartbeat.
     assert [(record["available"], record["reason"]) for record in diagnostics["availability"]] == [
         (True, "announcement"),
