@@ -14,6 +14,7 @@ Devices need nothing: the header is only read by servers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 import json
 import time
@@ -29,6 +30,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 
 from nats.aio.msg import Msg
+import nats.errors
 
 from .commands import trace_destination
 from .const import DOMAIN
@@ -212,7 +214,8 @@ async def async_trace_command(hass: HomeAssistant, call: ServiceCall) -> Service
         round_trip_ms = round((time.monotonic() - started) * 1000, 1)
         await traces.async_settle(hass.loop)
     finally:
-        await subscription.unsubscribe()
+        with contextlib.suppress(nats.errors.Error):  # the connection went meanwhile
+            await subscription.unsubscribe()
     device = hub.devices.get(entity.device_id)
     record = next(
         (
