@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from homeassistant.core import HomeAssistant, callback
 
 from .const import AVAILABILITY_FACTOR
+from .device_history import REASON_HEARTBEAT_MISSED, REASON_MESSAGE, REASON_NO_RESPONDERS
 
 
 @dataclass(slots=True, eq=False)
@@ -20,6 +21,8 @@ class Liveness:
     last_seen: float = 0.0
     available: bool = False
     timer: asyncio.TimerHandle | None = None
+    reason: str = ""
+    """What caused the last change of availability (device_history.REASON_*), for diagnostics."""
 
 
 class AvailabilityTracker:
@@ -34,7 +37,7 @@ class AvailabilityTracker:
         self._on_change = on_change
 
     @callback
-    def track(self, liveness: Liveness, interval: float) -> None:
+    def track(self, liveness: Liveness, interval: float, reason: str = REASON_MESSAGE) -> None:
         """Note a device heard just now with the heartbeat interval it gave.
 
         The interval of the most recent announcement or heartbeat counts, shorter
@@ -43,7 +46,7 @@ class AvailabilityTracker:
         window = interval * AVAILABILITY_FACTOR
         changed = window != liveness.window
         liveness.window = window
-        self.heard(liveness)
+        self.heard(liveness, reason)
         if changed and liveness.available:
             self._arm(liveness, window)
 
@@ -61,20 +64,22 @@ class AvailabilityTracker:
             self._arm(liveness, liveness.window - age)
 
     @callback
-    def heard(self, liveness: Liveness) -> None:
+    def heard(self, liveness: Liveness, reason: str = REASON_MESSAGE) -> None:
         """Note that a device was heard (hot path: any message)."""
         liveness.last_seen = self._loop.time()
         if not liveness.available:
             liveness.available = True
+            liveness.reason = reason
             self._arm(liveness, liveness.window)
             self._on_change(liveness.device_id)
 
     @callback
-    def offline(self, liveness: Liveness) -> None:
+    def offline(self, liveness: Liveness, reason: str = REASON_NO_RESPONDERS) -> None:
         """Mark a device unavailable at once (it said online: false, or nobody answers for it)."""
         if not liveness.available:
             return
         liveness.available = False
+        liveness.reason = reason
         self.disarm(liveness)
         self._on_change(liveness.device_id)
 
@@ -97,4 +102,5 @@ class AvailabilityTracker:
             self._arm(liveness, remaining)
             return
         liveness.available = False
+        liveness.reason = REASON_HEARTBEAT_MISSED
         self._on_change(liveness.device_id)

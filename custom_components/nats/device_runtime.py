@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .availability import Liveness
+from .device_history import DeviceHistory
 from .protocol.models import DeviceAnnouncement
 from .protocol.platform import EntityInfo
 
@@ -32,6 +33,8 @@ class DeviceRuntime:
     entities: dict[EntityKey, NatsEntity[Any, Any]] = field(default_factory=dict)
     device_entry: DeviceEntry | None = None
     """Its device registry entry, which its entities link to directly (no lookup per entity)."""
+    history: DeviceHistory = field(default_factory=DeviceHistory)
+    """Its last commands, availability changes and refused messages (device diagnostics)."""
 
     @property
     def id(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any, Final
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import (
     CONF_CREDENTIALS,
@@ -21,6 +22,7 @@ from .const import (
 )
 from .device_runtime import DeviceRuntime
 from .hub import NatsHub
+from .identity import device_id_of
 from .runtime import NatsConfigEntry
 
 TO_REDACT: Final = {
@@ -77,6 +79,38 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NatsCon
             }
             for device_id, device in sorted(hub.devices.items())
         },
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: NatsConfigEntry, device_entry: DeviceEntry
+) -> dict[str, Any]:
+    """Return why one device did not do what it was told: its recent commands, states and messages.
+
+    Keys: `device` (what it announced, whether it is available, when last
+    heard), `states` (its entities' last states), `commands` (the last ones
+    with outcome and round-trip time; codes redacted), `availability` (its
+    changes and their causes), `refused_messages` (what was ignored and why).
+    Device logs add `logs`.
+    """
+    hub = entry.runtime_data.hub
+    found = (device_id_of(entry.entry_id, identifier) for identifier in device_entry.identifiers)
+    device_id = next((device_id for device_id in found if device_id is not None), None)
+    device = hub.devices.get(device_id) if device_id is not None else None
+    if device_id is None or device is None:
+        # The server's own device, or a device not announced since Home Assistant started.
+        return {"device": {"id": device_id, "known": False}}
+    return {
+        "device": {
+            "id": device_id,
+            "known": True,
+            "announcement": async_redact_data(asdict(device.announcement), TO_REDACT),
+            "available": hub.is_device_available(device_id),
+            "last_heard_seconds_ago": _seconds_ago(hass, device.liveness.last_seen),
+            "heartbeat_window": device.liveness.window,
+        },
+        "states": _states(device),
+        **async_redact_data(device.history.as_diagnostics(), TO_REDACT),
     }
 
 

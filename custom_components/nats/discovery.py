@@ -11,6 +11,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .availability import Liveness
 from .const import DOMAIN
+from .device_history import REASON_ANNOUNCEMENT, record_refused
 from .device_runtime import DeviceRuntime, EntityKey
 from .identity import device_identifier, unique_id
 from .log_limiter import LogLimiter
@@ -50,7 +51,7 @@ class Discovery:
         if runtime is None:
             runtime = self._hub.devices[device.id] = DeviceRuntime(device, Liveness(device.id))
         # An announcement is a sign of life.
-        self._hub.availability.track(runtime.liveness, device.heartbeat_interval)
+        self._hub.availability.track(runtime.liveness, device.heartbeat_interval, REASON_ANNOUNCEMENT)
         if previous != device:
             runtime.device_entry = self._update_device_registry(device)
             runtime.announcement = device
@@ -97,6 +98,7 @@ class Discovery:
                 err,
                 subject_device or claimed_device_id(raw) or "unknown",
             )
+            record_refused(self._hub.devices.get(subject_device), "announcement", subject, err)
             if subject_device and "unsupported protocol version" in str(err):
                 self._report_unsupported_version(subject_device, str(err))
             return None

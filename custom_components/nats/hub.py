@@ -14,6 +14,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 import nats.errors
 
+from . import device_history as history
 from .availability import AvailabilityTracker
 from .client_errors import ClientErrors
 from .commands import async_send_command
@@ -238,6 +239,7 @@ class NatsHub:
             value = parse_state(description, raw)
         except ProtocolError as err:
             self.counters.states_invalid += 1
+            history.record_refused(device, "state", subject, err)
             self.log_limiter.warning(subject, str(err), "Ignoring state on %s: %s", subject, err)
             return _INVALID
         self.counters.states_applied += 1
@@ -273,6 +275,7 @@ class NatsHub:
             # Nobody holds the command subscription: the device is gone, whatever
             # its heartbeat window says, until it is heard again.
             on_no_responders=lambda: self._no_responders(device_id),
+            record=history.command_recorder(self.devices.get(device_id), key, payload),
         )
 
     def _no_responders(self, device_id: str) -> None:
@@ -286,6 +289,7 @@ class NatsHub:
         device = self.devices.get(device_id)
         if device is None:
             return
+        history.record_availability(device)
         if device.liveness.available:
             _LOGGER.info("Device %s is available", device_id)
         else:
@@ -320,11 +324,12 @@ class NatsHub:
             heartbeat = parse_heartbeat(msg.data)
         except ProtocolError as err:
             self.log_limiter.warning(msg.subject, str(err), "Ignoring heartbeat on %s: %s", msg.subject, err)
+            history.record_refused(device, "heartbeat", msg.subject, err)
             return
         if heartbeat.online:
-            self.availability.track(device.liveness, heartbeat.interval)
+            self.availability.track(device.liveness, heartbeat.interval, history.REASON_HEARTBEAT)
         else:
-            self.availability.offline(device.liveness)
+            self.availability.offline(device.liveness, history.REASON_OFFLINE_HEARTBEAT)
 
     async def _on_state(self, msg: Msg) -> None:
         parsed = self.subjects.parse_entity(msg.subject)
@@ -369,6 +374,7 @@ class NatsHub:
             self.log_limiter.warning(
                 msg.subject, str(err), "Device %s: ignoring event on %s: %s", device.id, msg.subject, err
             )
+            history.record_refused(device, "event", msg.subject, err)
             return
         if (entity := device.entities.get(key)) is not None:
             entity.handle_event(event)

@@ -13,6 +13,7 @@ from homeassistant.helpers import config_validation as cv
 
 from .const import DOMAIN
 from .device_credentials import DeviceCredentials, Provisioned, credential_error
+from .message_trace import async_setup_trace_action
 from .runtime import NatsConfigEntry
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
@@ -83,3 +84,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(DOMAIN, SERVICE_REVOKE_DEVICE, _revoke, schema=REVOKE_SCHEMA)
+    async_setup_trace_action(hass)

@@ -350,7 +350,10 @@ class Device:
 
     async def _reply(self, msg: Msg, payload: dict[str, Any]) -> None:
         if msg.reply:
-            await msg.respond(encode(payload))
+            # Not msg.respond(), which copies the request's headers: a traced command's
+            # Nats-Trace-Dest would make the server drop the reply, as a device may not
+            # publish to Home Assistant's trace subject (docs/protocol.md, Message tracing).
+            await self.nc.publish(msg.reply, encode(payload))
 
     def _apply(self, entity_id: str, platform: str, command: dict[str, Any]) -> dict[str, Any] | None:
         """Apply a command the way a simple real device would (the platform module knows how)."""

@@ -9,18 +9,27 @@ Assistant's user gets what the integration needs and no more.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from .config_settings import bucket_name, device_subjects, stream_name
 from .subjects import Subjects
 
 __all__ = [
+    "TRACE_INBOX_PREFIX",
     "Permissions",
     "device_inbox_prefix",
     "device_permissions",
     "home_assistant_permissions",
     "stream_names",
 ]
+
+
+TRACE_INBOX_PREFIX: Final = "_INBOX.TRACE"
+"""Where Home Assistant has nats-server's message traces sent (docs/protocol.md, Message tracing).
+
+The server drops a traced message whose sender may not publish to the trace
+destination, so Home Assistant's user may publish below it. Upper case: no
+device's inbox (`_INBOX.<device>`, a lower-case id) can be there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +134,7 @@ def home_assistant_permissions(prefix: str) -> Permissions:
             *consumer_calls,
             f"$JS.API.DIRECT.GET.{streams[2]}.>",  # reading a setting back after a conflict
             f"$KV.{bucket}.>",  # writing settings (compare-and-set)
+            f"{TRACE_INBOX_PREFIX}.>",  # the destination of a traced command (nats.trace_command)
         ),
         subscribe=(
             subjects.announce,
