@@ -90,8 +90,8 @@ async def async_get_device_diagnostics(
     Keys: `device` (what it announced, whether it is available, when last
     heard), `states` (its entities' last states), `commands` (the last ones
     with outcome and round-trip time; codes redacted), `availability` (its
-    changes and their causes), `refused_messages` (what was ignored and why).
-    Device logs add `logs`.
+    changes and their causes), `refused_messages` (what was ignored and why),
+    `logs` (its recent log lines, when it publishes them).
     """
     hub = entry.runtime_data.hub
     found = (device_id_of(entry.entry_id, identifier) for identifier in device_entry.identifiers)
@@ -111,6 +111,7 @@ async def async_get_device_diagnostics(
         },
         "states": _states(device),
         **async_redact_data(device.history.as_diagnostics(), TO_REDACT),
+        "logs": hub.device_logs.recent(device_id),
     }
 
 

@@ -15,6 +15,7 @@ from homeassistant.helpers import device_registry as dr
 
 from custom_components.nats import device_logs
 from custom_components.nats.device_logs import EVENT_DEVICE_LOG, RECENT_LINES, recent_lines
+from custom_components.nats.diagnostics import async_get_device_diagnostics
 from custom_components.nats.identity import device_identifier
 from nats_home.device import Device
 from nats_home.device_log_handler import DeviceLogHandler
@@ -90,8 +91,10 @@ async def test_a_devices_log_lines_show_in_home_assistant(
     assert [(r.levelno, r.getMessage()) for r in records] == [
         (logging.WARNING, "[porch_program] Battery low: 12%")
     ]
-    # Kept for the device's diagnostics.
-    history = recent_lines(setup_entry.runtime_data, "porch")
+    # In the device's diagnostics download.
+    device = dr.async_get(hass).async_get(_registry_id(hass, setup_entry, "porch"))
+    assert device is not None
+    history = (await async_get_device_diagnostics(hass, setup_entry, device))["logs"]
     assert [(h["level"], h["message"]) for h in history] == [("warn", "Battery low: 12%")]
     assert "received" in history[0]
     assert recent_lines(setup_entry.runtime_data.hub, "porch") == history
