@@ -52,7 +52,7 @@ def test_building_refuses_bad_ids(bad: str) -> None:
 def test_building_refuses_unknown_platform_or_topic() -> None:
     """Platforms and topics are fixed words."""
     with pytest.raises(ProtocolError):
-        Subjects().entity("kitchen", "vacuum", "robot", "state")
+        Subjects().entity("kitchen", "teleporter", "robot", "state")
     with pytest.raises(ProtocolError):
         Subjects().entity("kitchen", "switch", "relay", "delete")
 
@@ -63,7 +63,7 @@ def test_building_refuses_unknown_platform_or_topic() -> None:
         ("home.devices.kitchen.light.ceiling.state", EntitySubject("kitchen", "light", "ceiling", "state")),
         ("home.devices.kitchen.switch.relay.command", EntitySubject("kitchen", "switch", "relay", "command")),
         ("home.devices.Kitchen.switch.relay.state", None),
-        ("home.devices.kitchen.vacuum.robot.state", None),
+        ("home.devices.kitchen.teleporter.robot.state", None),
         ("home.devices.kitchen.switch.relay.delete", None),
         ("home.devices.kitchen.switch.state", None),
         ("home.devices.kitchen.switch.relay.state.extra", None),

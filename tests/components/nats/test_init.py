@@ -110,7 +110,7 @@ async def test_reload(
     assert len(hass.states.async_entity_ids()) == 1
     connections = await hass.async_add_executor_job(_ha_connections, nats_server)
     assert len(connections) == 1
-    assert len(_home_subscriptions(connections[0])) == 5
+    assert len(_home_subscriptions(connections[0])) == 6
 
 
 async def test_server_down_retries(
