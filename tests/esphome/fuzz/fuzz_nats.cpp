@@ -16,6 +16,7 @@
 #include "nats_expiry.h"
 #include "nats_json.h"
 #include "nats_parser.h"
+#include "nats_platform_alarm_control_panel.h"
 #include "nats_platform_button.h"
 #include "nats_platform_climate.h"
 #include "nats_platform_cover.h"
@@ -25,6 +26,7 @@
 #include "nats_platform_number.h"
 #include "nats_platform_select.h"
 #include "nats_platform_switch.h"
+#include "nats_platform_update.h"
 #include "nats_platform_valve.h"
 #include "nats_protocol.h"
 
@@ -187,6 +189,8 @@ const CommandReader COMMAND_READERS[] = {
     read_as<LockCommand>,
     read_as<ClimateCommand>,
     read_as<FanCommand>,
+    read_as<AlarmCommand>,
+    read_as<UpdateCommand>,
 };
 constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
