@@ -36,6 +36,8 @@ COMMAND_PLATFORMS = [
     "lock",
     "climate",
     "fan",
+    "alarm_control_panel",
+    "update",
 ]
 
 

@@ -16,6 +16,7 @@
 #include "nats_expiry.h"
 #include "nats_json.h"
 #include "nats_parser.h"
+#include "nats_platform_alarm_control_panel.h"
 #include "nats_platform_button.h"
 #include "nats_platform_climate.h"
 #include "nats_platform_cover.h"
@@ -25,6 +26,7 @@
 #include "nats_platform_number.h"
 #include "nats_platform_select.h"
 #include "nats_platform_switch.h"
+#include "nats_platform_update.h"
 #include "nats_platform_valve.h"
 #include "nats_protocol.h"
 
@@ -165,6 +167,19 @@ void check_command(const FanCommand &c) {
   if (c.has_preset_mode)
     check(std::strlen(c.preset_mode) >= 1 && std::strlen(c.preset_mode) <= MAX_OPTION_LEN && c.state != OnOff::OFF);
 }
+void check_command(const AlarmCommand &c) {
+  check(alarm_action_word(c.action) != nullptr);
+  if (c.has_code)
+    check(std::strlen(c.code) >= 1 && std::strlen(c.code) <= MAX_ALARM_CODE_LEN);
+  // A panel announcing no action and a code takes only a disarm with the
+  // code; the "<action> not supported" refusal must fit a reply.
+  char error[MAX_ERROR_LEN + 1];
+  const char *refusal = c.refusal(0, true, true, error, sizeof(error));
+  check((refusal == nullptr) == (c.action == AlarmAction::DISARM && c.has_code));
+  if (refusal != nullptr)
+    check(std::strlen(refusal) > 0 && std::strlen(refusal) <= MAX_ERROR_LEN);
+}
+void check_command(const UpdateCommand &c) { check(c.install); }
 
 /// Reads text as a command of type Command; false (error set) when invalid.
 template<typename Command> bool read_as(const char *text, size_t size, CommandEnvelope &envelope, const char *&error) {
@@ -187,6 +202,8 @@ const CommandReader COMMAND_READERS[] = {
     read_as<LockCommand>,
     read_as<ClimateCommand>,
     read_as<FanCommand>,
+    read_as<AlarmCommand>,
+    read_as<UpdateCommand>,
 };
 constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
