@@ -52,6 +52,11 @@ HOST_ENTITIES = {
     ("fan", "ceiling_fan"),
     ("event", "doorbell"),
     ("event", "remote"),
+    ("text", "greeting"),
+    ("text", "door_code"),
+    ("date", "holiday"),
+    ("time", "wake_up"),
+    ("datetime", "departure"),
 }
 # (CONFIG_KEY, setting id) of the settings it declares (its configuration store),
 # which Home Assistant makes configuration entities of when the server has JetStream.

@@ -36,6 +36,10 @@ COMMAND_PLATFORMS = [
     "lock",
     "climate",
     "fan",
+    "text",
+    "date",
+    "time",
+    "datetime",
 ]
 
 
