@@ -201,7 +201,7 @@ async def test_command_line_control_without_a_server(capsys: pytest.CaptureFixtu
 
 
 async def test_every_device_announces_validly_and_obeys(home: Any, client: Client) -> None:
-    """Every simulated device's announcement and states are valid; the 1.4 platforms obey commands."""
+    """Every simulated device's announcement and states are valid; the 1.4 and 1.6 platforms obey commands."""
     for device_id, device in home.devices.items():
         announcement = parse_announcement(encode(device.announcement()), device_id)
         infos = {info.id: info for info in announcement.entities}
@@ -214,6 +214,14 @@ async def test_every_device_announces_validly_and_obeys(home: Any, client: Clien
         ("bedroom-fan.fan.fan", {"percentage": 50}, {"state": "ON"}),
         ("garden.valve.tap", {"position": 40}, {"state": "open", "position": 40}),
         ("front-door.lock.lock", {"action": "unlock", "code": "1234"}, {"state": "unlocked"}),
+        ("alarm-clock.time.alarm", {"value": "07:15:00"}, {"state": "07:15:00"}),
+        ("alarm-clock.date.holiday_until", {"value": "2027-01-08"}, {"state": "2027-01-08"}),
+        (
+            "alarm-clock.datetime.next_trip",
+            {"value": "2027-01-08T06:00:00Z"},
+            {"state": "2027-01-08T06:00:00Z"},
+        ),
+        ("alarm-clock.text.message", {"value": "Hello"}, {"state": "Hello"}),
     ):
         reply = json.loads((await client.request(f"home.devices.{subject}.command", encode(command), 2)).data)
         assert reply["ok"], reply

@@ -53,6 +53,11 @@ HOST_ENTITIES = {
     ("event", "doorbell"),
     ("event", "remote"),
     ("alarm_control_panel", "house_alarm"),
+    ("text", "greeting"),
+    ("text", "door_code"),
+    ("date", "holiday"),
+    ("time", "wake_up"),
+    ("datetime", "departure"),
 }
 # (CONFIG_KEY, setting id) of the settings it declares (its configuration store),
 # which Home Assistant makes configuration entities of when the server has JetStream.

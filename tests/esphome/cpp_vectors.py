@@ -176,6 +176,9 @@ def _platform_apply_cases(platform: str, vectors: dict[str, Any]) -> list[str]:
         f"{_json(case['command'])}, {c_string(case['error']) if 'error' in case else 'nullptr'}, "
         f"{_json(case['result']) if 'result' in case else 'std::string()'}}},"
         for case in vectors.get("apply", [])
+        # A refusal only a device that evaluates the text's pattern makes
+        # (docs/protocol.md, Text): the firmware does not.
+        if not case.get("needs_pattern")
     ]
 
 

@@ -38,6 +38,10 @@ COMMAND_PLATFORMS = [
     "fan",
     "alarm_control_panel",
     "update",
+    "text",
+    "date",
+    "time",
+    "datetime",
 ]
 
 

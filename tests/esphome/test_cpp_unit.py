@@ -151,6 +151,8 @@ def test_vectors_reach_the_cpp_tests() -> None:
     platforms = cpp_vectors.platform_vectors()
     assert {"cover", "lock", "valve"} <= platforms.keys()
     for platform, vectors in platforms.items():
-        cases = vectors["commands"]["valid"] + vectors["commands"]["invalid"] + vectors["apply"]
+        # Refusals only a device evaluating a text's pattern makes are not the firmware's (cpp_vectors.py).
+        applied = [case for case in vectors["apply"] if not case.get("needs_pattern")]
+        cases = vectors["commands"]["valid"] + vectors["commands"]["invalid"] + applied
         for case in cases:
             assert f"{{{cpp_vectors.c_string(platform)}, {cpp_vectors.c_string(case['name'])}, " in generated

@@ -20,6 +20,7 @@
 #include "nats_platform_button.h"
 #include "nats_platform_climate.h"
 #include "nats_platform_cover.h"
+#include "nats_platform_datetime.h"
 #include "nats_platform_fan.h"
 #include "nats_platform_light.h"
 #include "nats_platform_lock.h"
@@ -27,6 +28,7 @@
 #include "nats_platform_select.h"
 #include "nats_platform_switch.h"
 #include "nats_platform_update.h"
+#include "nats_platform_text.h"
 #include "nats_platform_valve.h"
 #include "nats_protocol.h"
 
@@ -180,6 +182,22 @@ void check_command(const AlarmCommand &c) {
     check(std::strlen(refusal) > 0 && std::strlen(refusal) <= MAX_ERROR_LEN);
 }
 void check_command(const UpdateCommand &c) { check(c.install); }
+void check_command(const TextCommand &c) {
+  check(c.has_value && c.bytes == std::strlen(c.text) && c.chars <= MAX_TEXT_CHARS && c.chars <= c.bytes);
+  char error[MAX_ERROR_LEN + 1];
+  const char *refusal = c.refusal(1, 1, error, sizeof(error));
+  check(refusal == nullptr || std::strlen(refusal) <= MAX_ERROR_LEN);
+}
+void check_command(const DateCommand &c) {
+  check(c.has_value && c.date.month >= 1 && c.date.month <= 12 && c.date.day >= 1 &&
+        c.date.day <= days_in_month(c.date.year, c.date.month));
+}
+void check_command(const TimeCommand &c) { check(c.has_value && c.time.hour <= 23 && c.time.minute <= 59); }
+void check_command(const DateTimeCommand &c) {
+  check(c.has_value && c.offset_minutes > -24 * 60 && c.offset_minutes < 24 * 60);
+  // Years 1 to 9999 with any offset: well within 64-bit seconds.
+  check(c.epoch_seconds() > -62135596800 - 86400 && c.epoch_seconds() < 253402300800 + 86400);
+}
 
 /// Reads text as a command of type Command; false (error set) when invalid.
 template<typename Command> bool read_as(const char *text, size_t size, CommandEnvelope &envelope, const char *&error) {
@@ -204,6 +222,10 @@ const CommandReader COMMAND_READERS[] = {
     read_as<FanCommand>,
     read_as<AlarmCommand>,
     read_as<UpdateCommand>,
+    read_as<TextCommand>,
+    read_as<DateCommand>,
+    read_as<TimeCommand>,
+    read_as<DateTimeCommand>,
 };
 constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
