@@ -40,6 +40,7 @@ class NatsHumidifier(NatsEntity[HumidifierInfo, HumidifierState], HumidifierEnti
         if description.modes is not None:
             self._attr_supported_features = HumidifierEntityFeature.MODES
             self._attr_available_modes = list(description.modes)
+        self.apply_state(HumidifierState(state=None))
 
     def apply_state(self, value: HumidifierState) -> None:
         """Store on/off, mode, humidities and what the device is doing."""

@@ -37,6 +37,8 @@ NEEDS: Final = {
     "turn_off": "supports_turn_off",
 }
 """The announcement flag each action needs; stop needs none."""
+DEVICE_CLASSES: Final = ("speaker",)
+"""Of Home Assistant's media player classes, the one a NATS player is (as ESPHome's are)."""
 VOLUME_STEP: Final = 0.1
 MAX_URL: Final = 2048
 

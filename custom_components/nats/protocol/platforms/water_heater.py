@@ -53,6 +53,7 @@ def _optional(validator: Any) -> Any:
     return vol.Any(None, validator)
 
 
+POSITIVE: Final = vol.All(number, vol.Range(min=0, min_included=False))
 STATE_SCHEMA: Final = vol.Schema(
     {
         **OPTIONAL_VERSION,
