@@ -52,6 +52,7 @@ HOST_ENTITIES = {
     ("fan", "ceiling_fan"),
     ("event", "doorbell"),
     ("event", "remote"),
+    ("water_heater", "boiler"),
 }
 # (CONFIG_KEY, setting id) of the settings it declares (its configuration store),
 # which Home Assistant makes configuration entities of when the server has JetStream.

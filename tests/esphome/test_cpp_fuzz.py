@@ -36,6 +36,8 @@ COMMAND_PLATFORMS = [
     "lock",
     "climate",
     "fan",
+    "water_heater",
+    "media_player",
 ]
 
 
