@@ -67,8 +67,6 @@ def _features(description: MediaPlayerInfo) -> MediaPlayerEntityFeature:
 class NatsMediaPlayer(NatsEntity[MediaPlayerInfo, NatsMediaPlayerState], MediaPlayerEntity):
     """A speaker whose commands the device confirms, as ESPHome's media players are."""
 
-    _attr_media_content_type = MediaType.MUSIC
-
     def __init__(self, hub: NatsHub, device_id: str, description: MediaPlayerInfo) -> None:
         """Describe the player from its announced features."""
         super().__init__(hub, device_id, description)
