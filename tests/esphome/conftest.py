@@ -58,6 +58,7 @@ HOST_ENTITIES = {
     ("date", "holiday"),
     ("time", "wake_up"),
     ("datetime", "departure"),
+    ("water_heater", "boiler"),
 }
 # (CONFIG_KEY, setting id) of the settings it declares (its configuration store),
 # which Home Assistant makes configuration entities of when the server has JetStream.

@@ -42,6 +42,8 @@ COMMAND_PLATFORMS = [
     "date",
     "time",
     "datetime",
+    "water_heater",
+    "media_player",
 ]
 
 

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -157,21 +156,8 @@ std::string written_command(const PlatformAdapter &adapter, const std::string &p
   return std::string(buf, std::min(w.size(), sizeof(buf)));
 }
 
-/// Platforms of the protocol that ESPHome has no component for (docs/esphome.md):
-/// the firmware has no command code of theirs to check.
-const char *const WITHOUT_FIRMWARE[] = {"siren"};
-
-bool without_firmware(const char *platform) {
-  return std::any_of(std::begin(WITHOUT_FIRMWARE), std::end(WITHOUT_FIRMWARE),
-                     [platform](const char *name) { return std::strcmp(name, platform) == 0; });
-}
-
 class PlatformVectors : public ::testing::TestWithParam<const char *> {
  protected:
-  void SetUp() override {
-    if (without_firmware(this->GetParam()))
-      GTEST_SKIP() << this->GetParam() << " has no ESPHome component";
-  }
   const PlatformAdapter *adapter() const { return find_adapter(this->GetParam()); }
 };
 

@@ -24,12 +24,14 @@
 #include "nats_platform_fan.h"
 #include "nats_platform_light.h"
 #include "nats_platform_lock.h"
+#include "nats_platform_media_player.h"
 #include "nats_platform_number.h"
 #include "nats_platform_select.h"
 #include "nats_platform_switch.h"
 #include "nats_platform_update.h"
 #include "nats_platform_text.h"
 #include "nats_platform_valve.h"
+#include "nats_platform_water_heater.h"
 #include "nats_protocol.h"
 
 using namespace esphome::nats;
@@ -199,6 +201,38 @@ void check_command(const DateTimeCommand &c) {
   check(c.epoch_seconds() > -62135596800 - 86400 && c.epoch_seconds() < 253402300800 + 86400);
 }
 
+void check_command(const WaterHeaterCommand &c) {
+  check(c.has_operation_mode || c.has_target_temperature || c.has_away_mode || c.power != OnOff::NONE);
+  if (c.has_operation_mode)
+    check(c.operation_mode < WATER_HEATER_MODE_COUNT);
+  // The refusals name values: they must fit a reply.
+  WaterHeaterCapabilities nothing;
+  nothing.target_temperature = false;
+  char error[MAX_ERROR_LEN + 1];
+  if (!check_water_heater_command(c, nothing, error, sizeof(error)))
+    check(std::strlen(error) > 0 && std::strlen(error) <= MAX_ERROR_LEN);
+  WaterHeaterCapabilities narrow;
+  narrow.operation_modes = 0x7f;
+  narrow.min_temp = -1e300;
+  narrow.max_temp = 1e-300;
+  if (!check_water_heater_command(c, narrow, error, sizeof(error)))
+    check(std::strlen(error) > 0 && std::strlen(error) <= MAX_ERROR_LEN);
+}
+void check_command(const MediaPlayerCommand &c) {
+  const int given = (c.action != MediaAction::NONE) + c.has_volume + !c.media_url.empty();
+  check(given == 1);
+  if (c.has_volume)
+    check(c.volume >= 0 && c.volume <= 1);
+  if (!c.media_url.empty())
+    check(c.media_url.size() <= MAX_MEDIA_URL_LEN && c.media_url.compare(0, 4, "http") == 0);
+  else
+    check(!c.has_announce);
+  MediaPlayerCapabilities nothing;
+  char error[MAX_ERROR_LEN + 1];
+  if (!check_media_player_command(c, nothing, error, sizeof(error)))
+    check(std::strlen(error) > 0 && std::strlen(error) <= MAX_ERROR_LEN);
+}
+
 /// Reads text as a command of type Command; false (error set) when invalid.
 template<typename Command> bool read_as(const char *text, size_t size, CommandEnvelope &envelope, const char *&error) {
   Command cmd;
@@ -226,6 +260,8 @@ const CommandReader COMMAND_READERS[] = {
     read_as<DateCommand>,
     read_as<TimeCommand>,
     read_as<DateTimeCommand>,
+    read_as<WaterHeaterCommand>,
+    read_as<MediaPlayerCommand>,
 };
 constexpr unsigned COMMAND_TYPES = sizeof(COMMAND_READERS) / sizeof(COMMAND_READERS[0]);
 
