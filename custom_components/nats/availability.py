@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 
-from .const import AVAILABILITY_FACTOR
 from .device_history import REASON_HEARTBEAT_MISSED, REASON_MESSAGE, REASON_NO_RESPONDERS
+from .device_options import heartbeat_tolerance
 
 
 @dataclass(slots=True, eq=False)
@@ -32,9 +33,14 @@ class AvailabilityTracker:
     checks the window and re-arms itself while the device keeps talking.
     """
 
-    def __init__(self, hass: HomeAssistant, on_change: Callable[[str], None]) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, on_change: Callable[[str], None]) -> None:
         self._loop = hass.loop
+        self._entry = entry
         self._on_change = on_change
+
+    def _window(self, device_id: str, interval: float) -> float:
+        """Return the silence after which a device counts as gone: its interval times its tolerance."""
+        return interval * heartbeat_tolerance(self._entry.options, device_id)
 
     @callback
     def track(self, liveness: Liveness, interval: float, reason: str = REASON_MESSAGE) -> None:
@@ -43,7 +49,7 @@ class AvailabilityTracker:
         The interval of the most recent announcement or heartbeat counts, shorter
         or longer: a timer armed for a longer window is re-armed for the new one.
         """
-        window = interval * AVAILABILITY_FACTOR
+        window = self._window(liveness.device_id, interval)
         changed = window != liveness.window
         liveness.window = window
         self.heard(liveness, reason)
@@ -57,7 +63,7 @@ class AvailabilityTracker:
         Available at once while that is within its window and it did not say
         it went offline; its timer then runs out what is left of the window.
         """
-        liveness.window = interval * AVAILABILITY_FACTOR
+        liveness.window = self._window(liveness.device_id, interval)
         liveness.last_seen = self._loop.time() - age
         liveness.available = online and age < liveness.window
         if liveness.available:

@@ -34,3 +34,7 @@ DEFAULT_PREFIX: Final = "home"
 DEFAULT_COMMAND_TIMEOUT: Final = 2.0
 DEFAULT_REPLICAS: Final = 1
 AVAILABILITY_FACTOR: Final = 2.5
+"""Default heartbeat tolerance: a device is unavailable after this many heartbeat intervals of silence."""
+CONF_HEARTBEAT_TOLERANCE: Final = "heartbeat_tolerance"
+CONF_DEVICE_OPTIONS: Final = "device_options"
+"""Per-device overrides of the command timeout and heartbeat tolerance: {device id: {option: value}}."""

@@ -20,6 +20,7 @@ from .const import (
     CONF_TLS_CLIENT_KEY,
     CONF_TOKEN,
 )
+from .device_options import command_timeout
 from .device_runtime import DeviceRuntime
 from .hub import NatsHub
 from .identity import device_id_of
@@ -108,6 +109,7 @@ async def async_get_device_diagnostics(
             "available": hub.is_device_available(device_id),
             "last_heard_seconds_ago": _seconds_ago(hass, device.liveness.last_seen),
             "heartbeat_window": device.liveness.window,
+            "command_timeout": command_timeout(entry.options, device_id),
         },
         "states": _states(device),
         **async_redact_data(device.history.as_diagnostics(), TO_REDACT),

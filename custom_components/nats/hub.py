@@ -20,10 +20,8 @@ from .client_errors import ClientErrors
 from .commands import async_send_command
 from .connection import ConnectionFailedError, async_open, async_tls_context
 from .const import (
-    CONF_COMMAND_TIMEOUT,
     CONF_PREFIX,
     CONF_REPLICAS,
-    DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_PREFIX,
     DEFAULT_REPLICAS,
     DOMAIN,
@@ -32,6 +30,7 @@ from .counters import MessageCounters
 from .device_config import DeviceConfigStore
 from .device_events import async_fire_availability
 from .device_logs import DeviceLogs
+from .device_options import command_timeout
 from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
@@ -92,7 +91,7 @@ class NatsHub:
         """Every announced device, by id: all the hub knows about each."""
         self.discovery = Discovery(self)
         self.presence = Presence(self)
-        self.availability = AvailabilityTracker(hass, self._on_availability_change)
+        self.availability = AvailabilityTracker(hass, entry, self._on_availability_change)
         self.platforms = PlatformLoader(hass, entry)
         self.retention = RetentionResult(available=False, mismatches={})
         self.device_config = DeviceConfigStore(self)
@@ -108,7 +107,7 @@ class NatsHub:
     @property
     def command_timeout(self) -> float:
         """Seconds to wait for a device to answer a command."""
-        return float(self.entry.options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT))
+        return command_timeout(self.entry.options)
 
     def signal_new_entities(self, platform: str) -> str:
         """Dispatcher signal carrying new entities of one platform."""
@@ -265,7 +264,7 @@ class NatsHub:
     async def async_command(self, device_id: str, key: EntityKey, payload: dict[str, Any]) -> Reply:
         """Send a command to an entity and return the device's positive reply."""
         platform, entity_id = key
-        timeout = self.command_timeout
+        timeout = command_timeout(self.entry.options, device_id)
         return await async_send_command(
             self.client if self.connected else None,
             self.subjects.entity(device_id, platform, entity_id, "command"),

@@ -1,8 +1,9 @@
-"""Options: command timeout, replicas, the server's monitoring URL and, in operator mode, device credentials.
+"""Options: command timeout, replicas, the server's monitoring URL, per-device options and device credentials.
 
-In operator mode the options start with a menu: the settings, or adding a
-device's credentials, which are shown once to be copied into its firmware
-(ESPHome secrets) or a .creds file.
+The options start with a menu: the home's settings, one device's own command
+timeout and heartbeat tolerance, and (in operator mode) adding a device's
+credentials, which are shown once to be copied into its firmware (ESPHome
+secrets) or a .creds file.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -28,14 +30,18 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    AVAILABILITY_FACTOR,
     CONF_COMMAND_TIMEOUT,
     CONF_CREDENTIAL_LIFETIME,
+    CONF_DEVICE_OPTIONS,
+    CONF_HEARTBEAT_TOLERANCE,
     CONF_MONITORING_URL,
     CONF_REPLICAS,
     DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_REPLICAS,
 )
 from .device_credentials import Provisioned
+from .device_options import DEVICE_KEYS, with_device_options
 from .operator_auth import credential_lifetime, is_operator_mode
 from .server_health import MonitoringError, async_fetch_stats
 
@@ -45,20 +51,30 @@ DAY: Final = 24 * 3600
 CONF_LIFETIME_DAYS: Final = "credential_lifetime_days"
 """The lifetime as the form shows it; the option keeps seconds."""
 CONF_DEVICE_ID: Final = "device_id"
+TIMEOUT_SELECTOR: Final = NumberSelector(
+    NumberSelectorConfig(min=0.5, max=30, step=0.5, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
+)
+TOLERANCE_SELECTOR: Final = NumberSelector(
+    NumberSelectorConfig(min=1.5, max=20, step=0.5, mode=NumberSelectorMode.BOX)
+)
+"""Heartbeat intervals of silence before a device counts as unavailable (at least 1.5: one late
+heartbeat is no outage)."""
 
 
 class NatsOptionsFlow(OptionsFlowWithReload):
     """Options of one home."""
 
     def __init__(self) -> None:
-        """Start with no device provisioned."""
+        """Start with no device provisioned or chosen."""
         self._provisioned: Provisioned | None = None
+        self._device_id = ""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Offer the settings and, in operator mode, adding a device's credentials."""
+        """Offer the settings, per-device options and, in operator mode, adding a device's credentials."""
+        menu = ["settings", "device_options"]
         if is_operator_mode(self.config_entry.data):
-            return self.async_show_menu(step_id="init", menu_options=["settings", "add_device"])
-        return await self.async_step_settings(user_input)
+            menu.append("add_device")
+        return self.async_show_menu(step_id="init", menu_options=menu)
 
     async def async_step_settings(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the timeout, replicas, monitoring URL and (operator mode) the credentials' lifetime.
@@ -75,6 +91,7 @@ class NatsOptionsFlow(OptionsFlowWithReload):
         errors: dict[str, str] = {}
         values: dict[str, Any] = {
             CONF_COMMAND_TIMEOUT: options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT),
+            CONF_HEARTBEAT_TOLERANCE: options.get(CONF_HEARTBEAT_TOLERANCE, AVAILABILITY_FACTOR),
             CONF_REPLICAS: str(replicas),
             CONF_MONITORING_URL: monitoring,
             CONF_LIFETIME_DAYS: max(1, round(credential_lifetime(options) / DAY)),
@@ -86,8 +103,11 @@ class NatsOptionsFlow(OptionsFlowWithReload):
             if not errors:
                 new: dict[str, Any] = {
                     CONF_COMMAND_TIMEOUT: user_input[CONF_COMMAND_TIMEOUT],
+                    CONF_HEARTBEAT_TOLERANCE: user_input[CONF_HEARTBEAT_TOLERANCE],
                     CONF_REPLICAS: int(user_input[CONF_REPLICAS]),
                 }
+                if CONF_DEVICE_OPTIONS in options:
+                    new[CONF_DEVICE_OPTIONS] = options[CONF_DEVICE_OPTIONS]
                 if url:
                     new[CONF_MONITORING_URL] = url
                 if operator:
@@ -95,11 +115,10 @@ class NatsOptionsFlow(OptionsFlowWithReload):
                 self.automatic_reload = new[CONF_REPLICAS] != replicas or url != monitoring
                 return self.async_create_entry(data=new)
         fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_COMMAND_TIMEOUT, default=values[CONF_COMMAND_TIMEOUT]): NumberSelector(
-                NumberSelectorConfig(
-                    min=0.5, max=30, step=0.5, unit_of_measurement="s", mode=NumberSelectorMode.BOX
-                )
-            ),
+            vol.Required(CONF_COMMAND_TIMEOUT, default=values[CONF_COMMAND_TIMEOUT]): TIMEOUT_SELECTOR,
+            vol.Required(
+                CONF_HEARTBEAT_TOLERANCE, default=values[CONF_HEARTBEAT_TOLERANCE]
+            ): TOLERANCE_SELECTOR,
             vol.Required(CONF_REPLICAS, default=values[CONF_REPLICAS]): SelectSelector(
                 SelectSelectorConfig(
                     options=REPLICAS_OPTIONS, translation_key=CONF_REPLICAS, mode=SelectSelectorMode.DROPDOWN
@@ -127,6 +146,48 @@ class NatsOptionsFlow(OptionsFlowWithReload):
         except MonitoringError as err:
             return {CONF_MONITORING_URL: err.reason}
         return {}
+
+    async def async_step_device_options(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask which device gets its own command timeout or heartbeat tolerance."""
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED or not entry.runtime_data.hub.devices:
+            return self.async_abort(reason="no_devices")
+        if user_input is not None:
+            self._device_id = user_input[CONF_DEVICE_ID]
+            return await self.async_step_device_settings()
+        devices = sorted(entry.runtime_data.hub.devices.values(), key=lambda device: device.name.casefold())
+        choices = [
+            SelectOptionDict(value=device.id, label=f"{device.name} ({device.id})") for device in devices
+        ]
+        return self.async_show_form(
+            step_id="device_options",
+            data_schema=vol.Schema(
+                {vol.Required(CONF_DEVICE_ID): SelectSelector(SelectSelectorConfig(options=choices))}
+            ),
+        )
+
+    async def async_step_device_settings(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the device's own values; an empty field follows the home's setting."""
+        options = self.config_entry.options
+        if user_input is not None:
+            self.automatic_reload = False  # both apply to the next command and heartbeat
+            return self.async_create_entry(data=with_device_options(options, self._device_id, user_input))
+        own = options.get(CONF_DEVICE_OPTIONS, {}).get(self._device_id, {})
+        selectors = {CONF_COMMAND_TIMEOUT: TIMEOUT_SELECTOR, CONF_HEARTBEAT_TOLERANCE: TOLERANCE_SELECTOR}
+        return self.async_show_form(
+            step_id="device_settings",
+            data_schema=vol.Schema(
+                {
+                    vol.Optional(key, description={"suggested_value": own.get(key)}): selectors[key]
+                    for key in DEVICE_KEYS
+                }
+            ),
+            description_placeholders={
+                "device": self.config_entry.runtime_data.hub.device_name(self._device_id),
+                "timeout": f"{options.get(CONF_COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT):g}",
+                "tolerance": f"{options.get(CONF_HEARTBEAT_TOLERANCE, AVAILABILITY_FACTOR):g}",
+            },
+        )
 
     async def async_step_add_device(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for a device id and mint its credentials (a device that had some gets a new key)."""

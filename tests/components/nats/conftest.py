@@ -87,6 +87,12 @@ async def wait_for(
             await asyncio.sleep(0.02)
 
 
+async def open_options_settings(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    """Open the entry's options and choose Settings in their menu; return the settings form."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    return await hass.config_entries.options.async_configure(result["flow_id"], {"next_step_id": "settings"})
+
+
 def state_of(hass: HomeAssistant, entity_id: str) -> Callable[[], str | None]:
     """Return a reader of an entity's current state value."""
 

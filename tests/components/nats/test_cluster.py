@@ -44,7 +44,7 @@ from nats_home.device import Device
 
 from ...nats_cluster import NatsCluster
 from ...nats_server import NatsServer
-from .conftest import wait_for
+from .conftest import open_options_settings, wait_for
 
 DEVICES, STATES = stream_names(Subjects("home"))
 RELAY = "switch.plug_relay"
@@ -130,7 +130,7 @@ async def test_replicas_change_on_the_streams_of_the_home_only(
     await _set_up(hass, entry)
     assert _stream_issues(hass) == {}  # replicas 1 by default: nothing differs
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_options_settings(hass, entry)
     await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_COMMAND_TIMEOUT: 2, CONF_REPLICAS: "3"}
     )

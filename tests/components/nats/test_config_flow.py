@@ -21,6 +21,7 @@ from custom_components.nats.const import (
     CONF_AUTH_METHOD,
     CONF_COMMAND_TIMEOUT,
     CONF_CREDENTIALS,
+    CONF_HEARTBEAT_TOLERANCE,
     CONF_MONITORING_URL,
     CONF_NKEY_SEED,
     CONF_PREFIX,
@@ -34,6 +35,7 @@ from custom_components.nats.const import (
 from ...certs import make_pki
 from ...nats_jwt import JwtRealm, new_seed, public_key
 from ...nats_server import NatsServer, free_port
+from .conftest import open_options_settings
 
 
 @pytest.fixture
@@ -281,13 +283,20 @@ async def test_options(hass: HomeAssistant, setup_entry: MockConfigEntry) -> Non
     """The command timeout is an option; it applies at once, without reloading the entry."""
     hub = setup_entry.runtime_data.hub
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    assert result["menu_options"] == ["settings", "device_options"]
+    result = await open_options_settings(hass, setup_entry)
     schema = result["data_schema"].schema
-    assert [str(key) for key in schema] == [CONF_COMMAND_TIMEOUT, CONF_REPLICAS, CONF_MONITORING_URL]
-    assert [key.default() for key in list(schema)[:2]] == [2.0, "1"]
+    assert [str(key) for key in schema] == [
+        CONF_COMMAND_TIMEOUT,
+        CONF_HEARTBEAT_TOLERANCE,
+        CONF_REPLICAS,
+        CONF_MONITORING_URL,
+    ]
+    assert [key.default() for key in list(schema)[:3]] == [2.0, 2.5, "1"]
     result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_COMMAND_TIMEOUT: 5})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert setup_entry.options == {CONF_COMMAND_TIMEOUT: 5, CONF_REPLICAS: 1}
+    assert setup_entry.options == {CONF_COMMAND_TIMEOUT: 5, CONF_HEARTBEAT_TOLERANCE: 2.5, CONF_REPLICAS: 1}
     assert setup_entry.runtime_data.hub is hub  # not reloaded
     assert hub.command_timeout == 5
 
@@ -295,7 +304,7 @@ async def test_options(hass: HomeAssistant, setup_entry: MockConfigEntry) -> Non
 async def test_options_replicas(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
     """Replicas are 1, 3 or 5, stored as a number; a change reloads the entry, whose set-up applies it."""
     hub = setup_entry.runtime_data.hub
-    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    result = await open_options_settings(hass, setup_entry)
     replicas = next(key for key in result["data_schema"].schema if str(key) == CONF_REPLICAS)
     selector = result["data_schema"].schema[replicas]
     assert selector.config["options"] == ["1", "3", "5"]
@@ -305,9 +314,9 @@ async def test_options_replicas(hass: HomeAssistant, setup_entry: MockConfigEntr
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert setup_entry.options == {CONF_COMMAND_TIMEOUT: 2, CONF_REPLICAS: 3}
+    assert setup_entry.options == {CONF_COMMAND_TIMEOUT: 2, CONF_HEARTBEAT_TOLERANCE: 2.5, CONF_REPLICAS: 3}
     assert setup_entry.state is ConfigEntryState.LOADED
     assert setup_entry.runtime_data.hub is not hub  # reloaded
 
-    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
-    assert [key.default() for key in list(result["data_schema"].schema)[:2]] == [2, "3"]
+    result = await open_options_settings(hass, setup_entry)
+    assert [key.default() for key in list(result["data_schema"].schema)[:3]] == [2, 2.5, "3"]

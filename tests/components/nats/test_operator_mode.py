@@ -207,7 +207,7 @@ async def test_options_menu_settings_with_the_credentials_lifetime(
     hub = operator_setup.runtime_data.hub
     result = await hass.config_entries.options.async_init(operator_setup.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "add_device"]
+    assert result["menu_options"] == ["settings", "device_options", "add_device"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "settings"}
     )
@@ -215,6 +215,7 @@ async def test_options_menu_settings_with_the_credentials_lifetime(
     schema = result["data_schema"].schema
     assert [str(key) for key in schema] == [
         CONF_COMMAND_TIMEOUT,
+        "heartbeat_tolerance",
         CONF_REPLICAS,
         "credential_lifetime_days",
         "monitoring_url",
@@ -226,6 +227,7 @@ async def test_options_menu_settings_with_the_credentials_lifetime(
     await hass.async_block_till_done()
     assert operator_setup.options == {
         CONF_COMMAND_TIMEOUT: 2,
+        "heartbeat_tolerance": 2.5,
         CONF_REPLICAS: 1,
         CONF_CREDENTIAL_LIFETIME: 10 * 24 * 3600,
     }

@@ -35,7 +35,7 @@ from custom_components.nats.server_health import issue_id
 
 from ...example_server import ExampleServer, start_hub_and_home
 from ...nats_server import NatsServer, free_port
-from .conftest import state_of, wait_for
+from .conftest import open_options_settings, state_of, wait_for
 
 STRINGS = json.loads((Path(__file__).parents[3] / "custom_components/nats/strings.json").read_text())
 
@@ -263,7 +263,7 @@ async def test_jetstream_gone_for_long_is_a_repair(
 
 
 async def _settings(hass: HomeAssistant, entry: MockConfigEntry, url: str) -> dict[str, Any]:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_options_settings(hass, entry)
     assert result["step_id"] == "settings"
     return dict(
         await hass.config_entries.options.async_configure(
