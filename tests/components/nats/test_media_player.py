@@ -184,7 +184,9 @@ async def test_refusals(hass: HomeAssistant, kitchen: Device) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await _play(hass, CHIME, "rtsp://camera.local/stream")
     assert err.value.translation_key == "media_url_not_http"
-    assert str(err.value) == f"{CHIME} plays only http:// and https:// URLs, not rtsp://camera.local/stream"
+    assert (
+        str(err.value) == f"{CHIME} plays only web (http or https) addresses, not rtsp://camera.local/stream"
+    )
 
     kitchen.entities["speaker"]["supports_volume"] = False  # the device now has less than it announced
     with pytest.raises(HomeAssistantError) as err:
