@@ -74,6 +74,10 @@ def start_firmware(bench: Bench, binary: Path, side: str, **env: str) -> subproc
     )
 
 
+PER_COMMAND = ("loop_iterations", "cpu_us", "device_cpu_us")
+"""Per command, from bench/ha_driver/nats_bench/loopcount.py and the firmware's /proc entry."""
+
+
 def summarize(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     rows = {}
     for side in SIDES:
@@ -84,6 +88,7 @@ def summarize(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "failures": sum(r["failures"] for r in per_round),
             "foreign": [r["cpu"]["foreign_cores"] for r in per_round],
             "attempts": [r["attempt"] for r in per_round],
+            "ha": {key: spread([r["ha"][key] for r in per_round]) for key in PER_COMMAND},
             "per_round": [{q: pct(r["latencies"], q) for q in QS} | {"cpu": r["cpu"]} for r in per_round],
         }
     return rows
@@ -102,8 +107,9 @@ def render(
         f"state comes back as a separate state message; `api: batch_delay: {BATCH_DELAY}`).",
         "",
         "| path | p50 | p95 | p99 | commands (failed) | foreign CPU, cores (per round) "
-        "| executable | RSS idle, connected |",
-        "|---|---|---|---|---|---|---|---|",
+        "| executable | RSS idle, connected | HA loop iterations per command | HA CPU per command, µs "
+        "| firmware CPU per command, µs |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for side, label in SIDES.items():
         row, s = rows[side], rows[side]["stats"]
@@ -111,7 +117,8 @@ def render(
         lines.append(
             f"| {label} | {fmt_spread(s[50], 1e3)} | {fmt_spread(s[95], 1e3)} | {fmt_spread(s[99], 1e3)} "
             f"| {row['commands']} ({row['failures']}) | {foreign} | {sizes[side] / 1024:.0f} KiB "
-            f"| {rss[side]} KiB |"
+            f"| {rss[side]} KiB | {row['ha']['loop_iterations']['median']:.1f} "
+            f"| {row['ha']['cpu_us']['median']:.0f} | {row['ha']['device_cpu_us']['median']:.0f} |"
         )
     ratio = {q: rows["nats"]["stats"][q]["median"] / rows["api"]["stats"][q]["median"] for q in QS}
     lines += [
@@ -151,15 +158,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="1 round of 500 commands")
+    parser.add_argument("--quick", action="store_true", help="1 round of 300 commands after 50")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--n", type=int, help="commands per side per round (default 2000)")
-    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--warmup", type=int)
     parser.add_argument("--profile", action="store_true", help="cProfile the event loop in round 1")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, profiles)")
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 3)
-    args.n = args.n or (500 if args.quick else 2000)
+    args.n = args.n or (300 if args.quick else 2000)
+    args.warmup = args.warmup if args.warmup is not None else (50 if args.quick else 200)
     started = time.monotonic()
     yaml, api_port = api_yaml()
     binaries = {"nats": build(HOST_YAML), "api": build(yaml)}
@@ -179,6 +187,8 @@ def main() -> None:
             "rounds": args.rounds,
             "api_port": api_port,
             "firmware_pids": {side: proc.pid for side, proc in firmwares.items()},
+            # The firmware's CPU time per command: the component's parse, apply, reply and flush.
+            "device_pids": {side: proc.pid for side, proc in firmwares.items()},
             "profile": [f"roundtrip-{s}" for s in SIDES] if args.profile else [],
         }
         result = bench.run_ha(job, "esphome_api")

@@ -24,30 +24,40 @@ SIDES = {
 }
 
 
+def _median(values: dict[str, float] | None, spec: str) -> str:
+    return "–" if values is None else format(values["median"], spec)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="2 rounds instead of 5")
+    parser.add_argument(
+        "--quick", action="store_true", help="1 round of 300 commands after 50 (proves it runs: no figures)"
+    )
     parser.add_argument("--rounds", type=int)
-    parser.add_argument("--n", type=int, default=2000, help="commands per side per round (default 2000)")
-    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--n", type=int, help="commands per side per round (default 2000)")
+    parser.add_argument("--warmup", type=int)
     parser.add_argument("--profile", action="store_true", help="cProfile the event loop in round 1")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, profiles)")
     args = parser.parse_args()
-    rounds = args.rounds or (2 if args.quick else 5)
+    rounds = args.rounds or (1 if args.quick else 5)
+    args.n = args.n or (300 if args.quick else 2000)
+    args.warmup = args.warmup if args.warmup is not None else (50 if args.quick else 200)
     started = time.monotonic()
     with Bench("roundtrip", keep=args.keep or args.profile) as bench:
         bench.start_nats()
         bench.start_mosquitto()
-        bench.start_device("nats_switch_device.py", "--url", bench.nats_url)
-        bench.start_device("mqtt_switch_device.py", "--port", str(bench.mqtt_port))
+        nats_device = bench.start_device("nats_switch_device.py", "--url", bench.nats_url)
+        mqtt_device = bench.start_device("mqtt_switch_device.py", "--port", str(bench.mqtt_port))
         job = {
             "kind": "roundtrip",
             "n": args.n,
             "warmup": args.warmup,
             "rounds": rounds,
             "profile": [f"roundtrip-{s}" for s in SIDES] if args.profile else [],
+            # Whose CPU time a command costs on the far side of the broker.
+            "device_pids": {"nats": nats_device.pid, "raw_nats": nats_device.pid, "mqtt": mqtt_device.pid},
         }
         result = bench.run_ha(job, "roundtrip")
     elapsed = time.monotonic() - started
@@ -62,6 +72,12 @@ def main() -> None:
             "failures": sum(r["failures"] for r in per_round),
             "foreign": [r["cpu"]["foreign_cores"] for r in per_round],
             "attempts": [r["attempt"] for r in per_round],
+            "ha": {
+                key: spread([r["ha"][key] for r in per_round])
+                if per_round[0]["ha"].get(key) is not None
+                else None
+                for key in ("loop_iterations", "cpu_us", "device_cpu_us")
+            },
             "per_round": [
                 {q: pct(r["latencies"], q) for q in (50, 95, 99)} | {"cpu": r["cpu"]} for r in per_round
             ],
@@ -70,16 +86,22 @@ def main() -> None:
         f"Command round trip, ms: median of {rounds} rounds (min–max over rounds); "
         f"{args.n} commands per side per round; HA loop debug = {result['loop_debug']}",
         "",
-        "| path | p50 | p95 | p99 | commands (failed) | foreign CPU, cores (per round) |",
-        "|---|---|---|---|---|---|",
+        "| path | p50 | p95 | p99 | commands (failed) | foreign CPU, cores (per round) "
+        "| HA loop iterations per command | HA CPU per command, µs | device CPU per command, µs |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for side, label in SIDES.items():
         row = rows[side]
         s = row["stats"]
         foreign = ", ".join(load_note({"foreign_cores": f}) for f in row["foreign"])
+        ha = row["ha"]
+        # The raw floor does not go through Home Assistant: its loop only idles meanwhile.
+        in_ha = side != "raw_nats"
         lines.append(
             f"| {label} | {fmt_spread(s[50], 1e3)} | {fmt_spread(s[95], 1e3)} | {fmt_spread(s[99], 1e3)} "
-            f"| {row['commands']} ({row['failures']}) | {foreign} |"
+            f"| {row['commands']} ({row['failures']}) | {foreign} "
+            f"| {_median(ha['loop_iterations'], '.1f') if in_ha else '–'} "
+            f"| {_median(ha['cpu_us'], '.0f') if in_ha else '–'} | {_median(ha['device_cpu_us'], '.0f')} |"
         )
     ratio = {q: rows["nats"]["stats"][q]["median"] / rows["mqtt"]["stats"][q]["median"] for q in (50, 95, 99)}
     lines += [

@@ -17,8 +17,22 @@ import common  # noqa: F401  (re-runs this script in the benchmark venv)
 BENCH = Path(__file__).resolve().parent
 
 
+def cpu_probe() -> float:
+    """Seconds a 10-million-step Python loop takes: this machine's speed today.
+
+    The same VM has run it in 0.4 s and in 2.6 s; absolute figures of runs
+    with different probes are not comparable, ratios within one run are.
+    """
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
 def main() -> None:
     quick = [a for a in sys.argv[1:] if a == "--quick"]
+    print(f"CPU probe (10M-step Python loop): {cpu_probe():.2f} s", flush=True)
     timings = {}
     # firmware.py has no --quick: it is short already.
     for name, script, extra in (
@@ -37,7 +51,7 @@ def main() -> None:
     print(
         "\n"
         + ", ".join(f"{k}: {v:.0f} s" for k, v in timings.items())
-        + f"; total {sum(timings.values()):.0f} s"
+        + f"; total {sum(timings.values()):.0f} s; CPU probe at the end: {cpu_probe():.2f} s"
     )
 
 

@@ -29,6 +29,10 @@ def server_binary() -> str:
     return found
 
 
+class PortTakenError(RuntimeError):
+    """nats-server could not bind a port that was free a moment before."""
+
+
 class NatsServer:
     """nats-server on a free loopback port with JetStream in a temporary store.
 
@@ -39,15 +43,22 @@ class NatsServer:
     def __init__(self, workdir: Path, config: str = "", *, jetstream: bool = True) -> None:
         self.workdir = workdir
         self.jetstream = jetstream
-        self.port = free_port()
-        self.monitor_port = free_port()
         self.config_file = workdir / "nats.conf"
-        store = f'jetstream {{ store_dir: "{workdir / "js"}" }}\n' if jetstream else ""
-        self.config_file.write_text(
-            f'listen: "127.0.0.1:{self.port}"\nhttp: "127.0.0.1:{self.monitor_port}"\n{store}{config}\n'
-        )
+        self._extra_config = config
+        self._ever_started = False
+        self._choose_ports()
         self.process: subprocess.Popen[bytes] | None = None
         self.scheme = "tls" if "tls {" in config or "tls:" in config else "nats"
+
+    def _choose_ports(self) -> None:
+        """Pick free ports and write the configuration that listens on them."""
+        self.port = free_port()
+        self.monitor_port = free_port()
+        store = f'jetstream {{ store_dir: "{self.workdir / "js"}" }}\n' if self.jetstream else ""
+        self.config_file.write_text(
+            f'listen: "127.0.0.1:{self.port}"\nhttp: "127.0.0.1:{self.monitor_port}"\n'
+            f"{store}{self._extra_config}\n"
+        )
 
     @property
     def url(self) -> str:
@@ -62,7 +73,25 @@ class NatsServer:
         return connections
 
     def start(self) -> None:
-        """Start the server and wait until it accepts connections."""
+        """Start the server and wait until it accepts connections.
+
+        A port found free can be taken by another test worker before the
+        server binds it; on a first start the server then gets new ports and
+        tries again. A restart keeps its ports, since clients reconnect there.
+        """
+        for _attempt in range(4):
+            try:
+                self._start_once()
+            except PortTakenError:
+                if self._ever_started:
+                    raise
+                self._choose_ports()
+            else:
+                self._ever_started = True
+                return
+        raise RuntimeError("nats-server found no free port in 4 attempts")
+
+    def _start_once(self) -> None:
         log = (self.workdir / "nats.log").open("ab")
         self.process = subprocess.Popen(
             [server_binary(), "-c", str(self.config_file)], stdout=log, stderr=log
@@ -70,7 +99,10 @@ class NatsServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"nats-server exited: {(self.workdir / 'nats.log').read_text()[-2000:]}")
+                tail = (self.workdir / "nats.log").read_text()[-2000:]
+                if "address already in use" in tail.rsplit("Starting nats-server", 1)[-1]:
+                    raise PortTakenError(tail)
+                raise RuntimeError(f"nats-server exited: {tail}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return

@@ -143,6 +143,10 @@ class NatsEntity[I: EntityInfo, S](Entity):
                 err,
             )
             return
+        if self._trailing_write is None and self._hub.last_state(self.device_id, self.key) == value:
+            # Already written: a device publishes the new state before its reply, and
+            # that message was handled first. A second write would only cost time.
+            return
         self._hub.store_state(self.device_id, self.key, value)
         # The confirmed state is in hass.states when the action returns.
         self.apply_state(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Final
@@ -35,6 +35,7 @@ from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
 from .log_limiter import LogLimiter
+from .message_guard import guarded
 from .platform_loader import PlatformLoader
 from .presence import Presence
 from .protocol.errors import ProtocolError
@@ -58,22 +59,6 @@ PENDING_BYTES_LIMIT: Final = 128 * 1024 * 1024
 before nats-py drops messages as a slow consumer, which bounds Home Assistant's memory."""
 _INVALID: Final = object()
 """What _store_raw_state returns for a refused state (None is a valid state: unknown)."""
-
-
-def _guarded(handler: Callable[[Msg], Awaitable[None]]) -> Callable[[Msg], Awaitable[None]]:
-    """Log whatever a handler did not expect with the message's subject.
-
-    nats-py would hand it to error_cb without the subject; one bad message
-    must never stop a subscription or go unnoticed.
-    """
-
-    async def _handle(msg: Msg) -> None:
-        try:
-            await handler(msg)
-        except Exception:
-            _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
-
-    return _handle
 
 
 class NatsHub:
@@ -153,7 +138,7 @@ class NatsHub:
         ):
             await self.client.subscribe(
                 subject,
-                cb=_guarded(handler),
+                cb=guarded(handler),
                 pending_msgs_limit=PENDING_MSGS_LIMIT,
                 pending_bytes_limit=PENDING_BYTES_LIMIT,
             )
@@ -313,7 +298,8 @@ class NatsHub:
             return
         await self.discovery.async_handle(msg.subject, subject_device, msg.data)
 
-    async def _on_status(self, msg: Msg) -> None:
+    @callback
+    def _on_status(self, msg: Msg) -> None:
         device_id = self.subjects.status_device(msg.subject)
         device = self.devices.get(device_id) if device_id is not None else None
         if device is None:
@@ -330,7 +316,8 @@ class NatsHub:
         else:
             self.availability.offline(device.liveness, history.REASON_OFFLINE_HEARTBEAT)
 
-    async def _on_state(self, msg: Msg) -> None:
+    @callback
+    def _on_state(self, msg: Msg) -> None:
         parsed = self.subjects.parse_entity(msg.subject)
         if parsed is None:
             _LOGGER.debug("Ignoring state on malformed subject %s", msg.subject)
@@ -349,7 +336,8 @@ class NatsHub:
         if (entity := device.entities.get(key)) is not None:
             entity.handle_state(value)
 
-    async def _on_event(self, msg: Msg) -> None:
+    @callback
+    def _on_event(self, msg: Msg) -> None:
         """Fire a live event on its entity.
 
         Unlike a state, an event is never kept for later: one for an entity not

@@ -46,7 +46,10 @@ SOURCES = [
 ]
 FLAGS = [
     "-std=gnu++20",
-    "-O1",
+    # -O0: googletest's macros under the sanitizers took 50-90 s per file at
+    # -O1 (7 minutes of CI); -O0 compiles them 4x faster and the tests run in
+    # well under a second either way.
+    "-O0",
     "-g",
     "-Wall",
     "-Wextra",

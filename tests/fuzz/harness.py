@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+import inspect
 import logging
 import traceback
 from typing import Any
@@ -91,7 +92,9 @@ def _recording(name: str, watch: Watch) -> Callable[[NatsHub, Msg], Awaitable[No
 
     async def _handler(self: NatsHub, msg: Msg) -> None:
         try:
-            await original(self, msg)
+            result = original(self, msg)
+            if inspect.isawaitable(result):  # the state, event and status handlers are plain
+                await result
         except Exception as err:
             watch.escaped.append((msg.subject, err))
             raise

@@ -84,6 +84,16 @@ class CpuMeter:
         }
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) one process has used so far; 0 once it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    rest = raw[raw.rfind(")") + 2 :].split()
+    return sum(int(v) for v in rest[11:13]) / _TICK
+
+
 def rss_bytes(pid: int | str = "self") -> int:
     """Resident set size of a process."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -19,7 +19,8 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_platform, entity_registry as er
 from homeassistant.helpers.discovery import async_load_platform
 
-from .cpuload import CpuMeter, rss_bytes
+from .cpuload import CpuMeter, process_cpu_seconds, rss_bytes
+from .loopcount import LoopCounter
 
 LOADED = 0.3
 """Foreign CPU (cores) above which a measurement is repeated (round trip) or flagged."""
@@ -190,6 +191,7 @@ async def _rounds(
     a side measured under foreign load (> LOADED) is run again, up to 3 attempts. With
     `alternate`, every other round runs the sides in reverse order."""
     meter = CpuMeter(job["root_pid"])
+    counter = LoopCounter(hass.loop)
     rounds: list[dict[str, Any]] = []
     for r in range(job["rounds"]):
         order = list(sides)[:: -1 if alternate and r % 2 else 1]
@@ -203,7 +205,16 @@ async def _rounds(
                 await _meter(hass, meter, True)
                 if prof:
                     prof.enable()
+                device_pid = job.get("device_pids", {}).get(side)
+                device_cpu = process_cpu_seconds(device_pid) if device_pid else 0.0
+                counter.start()
                 latencies, failures = await run(job["n"])
+                # What one command cost Home Assistant (for a raw side: its idle loop).
+                per_command = counter.stop(job["n"])
+                if device_pid:
+                    # ... and the device's process (clock ticks: 10 ms resolution over the round).
+                    used = process_cpu_seconds(device_pid) - device_cpu
+                    per_command["device_cpu_us"] = round(used / job["n"] * 1e6, 1)
                 if prof:
                     prof.disable()
                 cpu = await _meter(hass, meter, False)
@@ -211,6 +222,7 @@ async def _rounds(
                 this_round[side] = {
                     "latencies": latencies,
                     "failures": failures,
+                    "ha": per_command,
                     "cpu": cpu,
                     "attempt": attempt + 1,
                 }
@@ -222,7 +234,8 @@ async def _rounds(
 
 async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
     debug = _debug_off(hass)
-    await hass.config_entries.async_add(nats_entry(job))
+    nats_config = nats_entry(job)
+    await hass.config_entries.async_add(nats_config)
     await hass.config_entries.async_add(mqtt_entry(job))
     await async_load_platform(hass, "switch", "nats_bench", {}, {})
     registry = er.async_get(hass)
@@ -236,7 +249,10 @@ async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
         return _find
 
     ids = {
-        "nats": await _wait(entity("nats", "benchsw:switch:relay"), 30, "the NATS switch"),
+        # NATS Home's unique ids are scoped to the config entry (identity.py).
+        "nats": await _wait(
+            entity("nats", f"{nats_config.entry_id}:benchsw:switch:relay"), 30, "the NATS switch"
+        ),
         "mqtt": await _wait(entity("mqtt", "bench_mqtt_relay"), 30, "the MQTT switch"),
         "memory": await _wait(entity("nats_bench", "bench_memory_switch"), 30, "the memory switch"),
     }
@@ -325,6 +341,7 @@ async def esphome_api(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any
 async def ingest(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
     debug = _debug_off(hass)
     meter = CpuMeter(job["root_pid"])
+    loop_counter = LoopCounter(hass.loop)
     n_dev = job["devices"]
     fleets = {
         "nats": await _spawn(
@@ -355,7 +372,7 @@ async def ingest(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
     await hass.config_entries.async_add(mqtt_entry(job))
     registry = er.async_get(hass)
     unique = {
-        "nats": [f"ing{i:04d}:sensor:v" for i in range(n_dev)],
+        "nats": [f"{nats_config.entry_id}:ing{i:04d}:sensor:v" for i in range(n_dev)],
         "mqtt": [f"ing{i:04d}_v" for i in range(n_dev)],
     }
     ids: dict[str, frozenset[str]] = {}
@@ -397,6 +414,7 @@ async def ingest(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
         await _meter(hass, meter, True)
         if prof:
             prof.enable()
+        loop_counter.start()
         sent = await _ask(fleets[side], {"cmd": "run", **cmd})
         deadline = time.monotonic() + drain_cap
         progress_before, quiet_since = -1, time.monotonic()
@@ -407,6 +425,8 @@ async def ingest(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
             elif time.monotonic() - quiet_since > 3:
                 break
         await asyncio.sleep(0.2)  # a coalesced trailing write lands within 50 ms
+        # Home Assistant's CPU time per applied update (every thread of the process).
+        per_update = loop_counter.stop(applied(side) - applied_before)
         if prof:
             prof.disable()
         cpu = await _meter(hass, meter, False)
@@ -437,6 +457,7 @@ async def ingest(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
             "lag_s": lag,
             "processed_rate": processed / span if span else None,
             "cpu": cpu,
+            "ha": per_update,
             "wrong_final": wrong_final,
         }
         # Every update reached the integration, every entity shows its last value,

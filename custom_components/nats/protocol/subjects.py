@@ -10,6 +10,8 @@ from .platforms import PLATFORMS
 from .tokens import TOKEN_RE, is_valid_prefix, is_valid_token
 
 ENTITY_TOPICS: Final = frozenset({"state", "command", "event"})
+PARSED_CACHE_SIZE: Final = 4096
+"""Entity subjects whose parse is kept: a home's live entities, each seen again and again."""
 
 __all__ = ["ENTITY_TOPICS", "EntitySubject", "Subjects", "is_valid_prefix", "is_valid_token"]
 
@@ -29,6 +31,7 @@ class Subjects:
 
     __slots__ = (
         "_devices_len",
+        "_parsed",
         "announce",
         "announce_any",
         "credentials_any",
@@ -52,6 +55,7 @@ class Subjects:
         self.ha_status = f"{prefix}.ha.status"
         self.devices_prefix = f"{prefix}.devices."
         self._devices_len = len(self.devices_prefix)
+        self._parsed: dict[str, EntitySubject] = {}
         self.status_any = f"{prefix}.devices.*.status"
         self.state_any = f"{prefix}.devices.*.*.*.state"
         self.event_any = f"{prefix}.devices.*.*.*.event"
@@ -113,7 +117,21 @@ class Subjects:
         return device_id if is_valid_token(device_id) else None
 
     def parse_entity(self, subject: str) -> EntitySubject | None:
-        """Parse an entity subject of this home, or return None if it is not one."""
+        """Parse an entity subject of this home, or return None if it is not one.
+
+        Every state message is parsed (the hot path of ingest): a subject seen
+        before is looked up, not split and validated again.
+        """
+        if (known := self._parsed.get(subject)) is not None:
+            return known
+        parsed = self._parse_entity(subject)
+        if parsed is not None:
+            if len(self._parsed) >= PARSED_CACHE_SIZE:
+                self._parsed.clear()  # bounded: a flood of distinct subjects only costs a re-parse
+            self._parsed[subject] = parsed
+        return parsed
+
+    def _parse_entity(self, subject: str) -> EntitySubject | None:
         if not subject.startswith(self.devices_prefix):
             return None
         parts = subject[self._devices_len :].split(".")

@@ -79,12 +79,15 @@ async def wait_for(
     hass: HomeAssistant, predicate: Callable[[], Any], timeout: float = 5.0, what: str = ""
 ) -> None:
     """Wait until predicate() is true; messages arrive over a real socket."""
-    async with asyncio.timeout(timeout):
-        while True:
-            await hass.async_block_till_done()
-            if predicate():
-                return
-            await asyncio.sleep(0.02)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                await hass.async_block_till_done()
+                if predicate():
+                    return
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise TimeoutError(f"waited {timeout:g} s for {what or 'a condition'}") from None
 
 
 async def open_options_settings(hass: HomeAssistant, entry: MockConfigEntry) -> Any:

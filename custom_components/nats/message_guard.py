@@ -1,0 +1,43 @@
+"""The wrapper every hub subscription's handler runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+import inspect
+import logging
+from typing import cast
+
+from nats.aio.msg import Msg
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def guarded(
+    handler: Callable[[Msg], Awaitable[None]] | Callable[[Msg], None],
+) -> Callable[[Msg], Awaitable[None]]:
+    """Log whatever a handler did not expect with the message's subject.
+
+    nats-py would hand it to error_cb without the subject; one bad message
+    must never stop a subscription or go unnoticed. A plain function (the
+    state and event handlers, which never wait) is called without a
+    coroutine of its own: one object less per message on the ingest path.
+    """
+    if inspect.iscoroutinefunction(handler):
+        awaited = cast("Callable[[Msg], Awaitable[None]]", handler)
+
+        async def _handle(msg: Msg) -> None:
+            try:
+                await awaited(msg)
+            except Exception:
+                _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
+
+        return _handle
+    called = cast("Callable[[Msg], None]", handler)
+
+    async def _call(msg: Msg) -> None:
+        try:
+            called(msg)
+        except Exception:
+            _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
+
+    return _call
