@@ -34,13 +34,12 @@ def main() -> None:
     quick = [a for a in sys.argv[1:] if a == "--quick"]
     print(f"CPU probe (10M-step Python loop): {cpu_probe():.2f} s", flush=True)
     timings = {}
-    # firmware.py has no --quick: it is short already.
     for name, script, extra in (
         ("roundtrip", "roundtrip", quick),
         ("ingest", "ingest", quick),
         ("coldstart", "coldstart", quick),
         ("coldstart --retained", "coldstart", [*quick, "--retained"]),
-        ("firmware", "firmware", []),
+        ("firmware", "firmware", quick),
         ("esphome_api", "esphome_api", quick),
         ("leaf", "leaf", quick),
     ):
