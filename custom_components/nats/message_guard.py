@@ -19,8 +19,8 @@ def guarded(
 
     nats-py would hand it to error_cb without the subject; one bad message
     must never stop a subscription or go unnoticed. A plain function (the
-    state and event handlers, which never wait) is called without a
-    coroutine of its own: one object less per message on the ingest path.
+    state, event and heartbeat handlers, which never wait) is called without
+    a coroutine of its own: one object less per message on the ingest path.
     """
     if inspect.iscoroutinefunction(handler):
         awaited = cast("Callable[[Msg], Awaitable[None]]", handler)
