@@ -263,6 +263,18 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
 
+PER_COMMAND = ("loop_iterations", "cpu_us", "device_cpu_us")
+"""What a command costs per side (bench/ha_driver/nats_bench/loopcount.py, the device's /proc entry)."""
+
+
+def per_command_spread(per_round: list[dict[str, Any]]) -> dict[str, dict[str, float] | None]:
+    """Median and min-max over rounds of each per-command cost; None where a side has none."""
+    return {
+        key: spread([r["ha"][key] for r in per_round]) if per_round[0]["ha"].get(key) is not None else None
+        for key in PER_COMMAND
+    }
+
+
 def fmt_spread(s: dict[str, float], scale: float = 1.0, digits: int = 2) -> str:
     return f"{s['median'] * scale:.{digits}f} ({s['min'] * scale:.{digits}f}–{s['max'] * scale:.{digits}f})"
 

@@ -23,7 +23,19 @@ import subprocess
 import time
 from typing import Any
 
-from common import Bench, fmt_spread, free_port, load_note, pct, plt, png, save, spread, wait_port
+from common import (
+    Bench,
+    fmt_spread,
+    free_port,
+    load_note,
+    pct,
+    per_command_spread,
+    plt,
+    png,
+    save,
+    spread,
+    wait_port,
+)
 from firmware import HOST_YAML, ROOT, build, without_nats
 
 BATCH_DELAY = "0ms"
@@ -74,10 +86,6 @@ def start_firmware(bench: Bench, binary: Path, side: str, **env: str) -> subproc
     )
 
 
-PER_COMMAND = ("loop_iterations", "cpu_us", "device_cpu_us")
-"""Per command, from bench/ha_driver/nats_bench/loopcount.py and the firmware's /proc entry."""
-
-
 def summarize(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     rows = {}
     for side in SIDES:
@@ -88,7 +96,7 @@ def summarize(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "failures": sum(r["failures"] for r in per_round),
             "foreign": [r["cpu"]["foreign_cores"] for r in per_round],
             "attempts": [r["attempt"] for r in per_round],
-            "ha": {key: spread([r["ha"][key] for r in per_round]) for key in PER_COMMAND},
+            "ha": per_command_spread(per_round),
             "per_round": [{q: pct(r["latencies"], q) for q in QS} | {"cpu": r["cpu"]} for r in per_round],
         }
     return rows

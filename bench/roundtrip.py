@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import Bench, fmt_spread, load_note, pct, plt, png, save, spread
+from common import Bench, fmt_spread, load_note, pct, per_command_spread, plt, png, save, spread
 
 SIDES = {
     "nats": "NATS Home (request-reply, confirmed)",
@@ -72,12 +72,7 @@ def main() -> None:
             "failures": sum(r["failures"] for r in per_round),
             "foreign": [r["cpu"]["foreign_cores"] for r in per_round],
             "attempts": [r["attempt"] for r in per_round],
-            "ha": {
-                key: spread([r["ha"][key] for r in per_round])
-                if per_round[0]["ha"].get(key) is not None
-                else None
-                for key in ("loop_iterations", "cpu_us", "device_cpu_us")
-            },
+            "ha": per_command_spread(per_round),
             "per_round": [
                 {q: pct(r["latencies"], q) for q in (50, 95, 99)} | {"cpu": r["cpu"]} for r in per_round
             ],

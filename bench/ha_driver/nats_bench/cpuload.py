@@ -23,17 +23,21 @@ def _system_busy() -> float:
     return (sum(values[:8]) - idle) / _TICK
 
 
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None if gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rfind(")") + 2 :].split()
+
+
 def _proc_table() -> dict[int, tuple[int, float]]:
     """pid -> (ppid, utime+stime+cutime+cstime seconds)."""
     table: dict[int, tuple[int, float]] = {}
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or (rest := _stat_fields(entry.name)) is None:
             continue
-        try:
-            raw = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
-            continue
-        rest = raw[raw.rfind(")") + 2 :].split()
         ppid = int(rest[1])
         cpu = sum(int(v) for v in rest[11:15]) / _TICK
         table[int(entry.name)] = (ppid, cpu)
@@ -86,12 +90,8 @@ class CpuMeter:
 
 def process_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) one process has used so far; 0 once it is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    rest = raw[raw.rfind(")") + 2 :].split()
-    return sum(int(v) for v in rest[11:13]) / _TICK
+    rest = _stat_fields(pid)
+    return sum(int(v) for v in rest[11:13]) / _TICK if rest is not None else 0.0
 
 
 def rss_bytes(pid: int | str = "self") -> int:
