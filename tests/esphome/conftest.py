@@ -8,6 +8,8 @@ test failure naming the fix, never a skip.
     host_firmware          factory: start(server_url, device_id=..., prefix=...)
                            -> HostFirmware, stopped at teardown
     many_firmware_binary   the 150-entity firmware of many_entities.py
+    stand_in_firmware_binary  tests/esphome/stand_ins.yaml: update and media
+                           player stand-ins the host platform lacks
     start_firmware         the same for any executable: start(binary, server_url, ...)
 """
 
@@ -107,6 +109,17 @@ def many_firmware_binary(esphome_bin: Path) -> Path:
     from .many_entities import write_yaml  # many_entities imports this module
 
     out = run_tool([SCRIPTS / "build-host-firmware", write_yaml()], timeout=900)
+    return Path(out.strip().splitlines()[-1])
+
+
+# The device id of tests/esphome/stand_ins.yaml.
+STAND_IN_DEVICE_ID = "nats-stand-ins"
+
+
+@pytest.fixture(scope="session")
+def stand_in_firmware_binary(esphome_bin: Path) -> Path:
+    """tests/esphome/stand_ins.yaml as a Linux executable (test-only update and media player platforms)."""
+    out = run_tool([SCRIPTS / "build-host-firmware", Path(__file__).parent / "stand_ins.yaml"], timeout=900)
     return Path(out.strip().splitlines()[-1])
 
 

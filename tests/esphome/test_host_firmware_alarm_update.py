@@ -2,7 +2,7 @@
 
 The alarm panel is examples/esphome/host.yaml's template panel. ESPHome's
 only update platform flashes firmware over OTA, which the host platform
-cannot do: tests/esphome/update_host.yaml uses a test-only stand-in
+cannot do: tests/esphome/stand_ins.yaml uses a test-only stand-in
 (tests/esphome/components/nats_test_update) whose perform() reports progress
 and then the latest version as installed.
 """
@@ -39,14 +39,12 @@ from ..components.nats.conftest import (  # noqa: F401 (fixtures)
     wait_for,
 )
 from ..nats_server import NatsServer
-from .conftest import SCRIPTS, HostFirmware, HostFirmwareFactory, run_tool
+from .conftest import STAND_IN_DEVICE_ID, HostFirmware, HostFirmwareFactory
 from .recorder import Recorder
 from .test_host_firmware import bus, client, command, confirmed, entity, first_state, start  # noqa: F401
 
 pytestmark = pytest.mark.timeout(600)
 
-UPDATE_YAML = Path(__file__).parent / "update_host.yaml"
-UPDATE_DEVICE_ID = "nats-update-test"
 RELEASE = {
     "latest_version": "2026.2.0",
     "title": "NATS update test",
@@ -55,19 +53,12 @@ RELEASE = {
 }
 
 
-@pytest.fixture(scope="session")
-def update_firmware_binary(esphome_bin: Path) -> Path:
-    """tests/esphome/update_host.yaml as a Linux executable."""
-    out = run_tool([SCRIPTS / "build-host-firmware", UPDATE_YAML], timeout=900)
-    return Path(out.strip().splitlines()[-1])
-
-
 @pytest.fixture
 def update_firmware(
-    update_firmware_binary: Path, start_firmware: Callable[..., HostFirmware]
+    stand_in_firmware_binary: Path, start_firmware: Callable[..., HostFirmware]
 ) -> Callable[[str], HostFirmware]:
     """Start the update test firmware against a server."""
-    return lambda url: start_firmware(update_firmware_binary, url, device_id=UPDATE_DEVICE_ID)
+    return lambda url: start_firmware(stand_in_firmware_binary, url, device_id=STAND_IN_DEVICE_ID)
 
 
 async def test_alarm_panel_announced_and_commanded(
@@ -158,7 +149,7 @@ async def test_update_announced_and_installed(
     firmware = update_firmware(nats_server.url)
     msg = await bus.wait_for(firmware.announce_subject, timeout=10)
     announcement = parse_announcement(msg.data, firmware.device_id)
-    updates = {e.id: e for e in announcement.entities}
+    updates = {e.id: e for e in announcement.entities if e.platform == "update"}
     assert set(updates) == {"firmware", "companion_app"}
     firmware_update = updates["firmware"]
     assert (
@@ -205,7 +196,7 @@ async def test_update_in_home_assistant(
 ) -> None:
     """The firmware's update entity in Home Assistant: an update offered, installed through update.install."""
     firmware = update_firmware(nats_server.url)
-    entity_id = await _entity(hass, UPDATE_DEVICE_ID, "update", "firmware")
+    entity_id = await _entity(hass, STAND_IN_DEVICE_ID, "update", "firmware")
     await wait_for(hass, lambda: hass.states.get(entity_id).state == STATE_ON, timeout=10)
     attributes = hass.states.get(entity_id).attributes
     assert attributes["supported_features"] == UpdateEntityFeature.INSTALL | UpdateEntityFeature.PROGRESS
@@ -218,7 +209,7 @@ async def test_update_in_home_assistant(
         hass, lambda: hass.states.get(entity_id).attributes["installed_version"] == "2026.2.0", timeout=10
     )
     assert hass.states.get(entity_id).state == STATE_OFF
-    app = await _entity(hass, UPDATE_DEVICE_ID, "update", "companion_app")
+    app = await _entity(hass, STAND_IN_DEVICE_ID, "update", "companion_app")
     await wait_for(hass, lambda: hass.states.get(app).state == STATE_OFF, timeout=10)
 
 

@@ -2,7 +2,7 @@
 
 The water heater is examples/esphome/host.yaml's template boiler. ESPHome's
 media players need audio hardware the host does not have, so the media
-player tests build tests/esphome/media_player.yaml, whose
+player tests build tests/esphome/stand_ins.yaml, whose
 nats_test_media_player component stands in for the speaker and logs what
 it was asked: the tests read that log to see what reached the player.
 """
@@ -41,31 +41,22 @@ from ..components.nats.conftest import (  # noqa: F401 (fixtures)
     wait_for,
 )
 from ..nats_server import NatsServer
-from .conftest import SCRIPTS, HostFirmware, HostFirmwareFactory, run_tool
+from .conftest import STAND_IN_DEVICE_ID, HostFirmware, HostFirmwareFactory
 from .recorder import Recorder
 
 pytestmark = pytest.mark.timeout(900)
 WH = WaterHeaterEntityFeature
 MP = MediaPlayerEntityFeature
 
-MEDIA_YAML = Path(__file__).parent / "media_player.yaml"
-MEDIA_DEVICE_ID = "nats-media-test"
 SONG = "http://music.example/song.mp3"
-
-
-@pytest.fixture(scope="session")
-def media_firmware_binary(esphome_bin: Path) -> Path:
-    """tests/esphome/media_player.yaml as a Linux executable."""
-    out = run_tool([SCRIPTS / "build-host-firmware", MEDIA_YAML], timeout=900)
-    return Path(out.strip().splitlines()[-1])
 
 
 @pytest.fixture
 def media_firmware(
-    media_firmware_binary: Path, start_firmware: Callable[..., HostFirmware]
+    stand_in_firmware_binary: Path, start_firmware: Callable[..., HostFirmware]
 ) -> Callable[[str], HostFirmware]:
     def _start(server_url: str) -> HostFirmware:
-        return start_firmware(media_firmware_binary, server_url, device_id=MEDIA_DEVICE_ID)
+        return start_firmware(stand_in_firmware_binary, server_url, device_id=STAND_IN_DEVICE_ID)
 
     return _start
 
@@ -277,9 +268,9 @@ async def test_firmware_media_player_in_home_assistant(
     """Play, announce, pause, volume and power from Home Assistant reach the player; its state comes back."""
     firmware = media_firmware(nats_server.url)
     await wait_for(
-        hass, lambda: _ha_entity(hass, MEDIA_DEVICE_ID, "media_player", "chime") is not None, timeout=30
+        hass, lambda: _ha_entity(hass, STAND_IN_DEVICE_ID, "media_player", "chime") is not None, timeout=30
     )
-    speaker = _ha_entity(hass, MEDIA_DEVICE_ID, "media_player", "speaker")
+    speaker = _ha_entity(hass, STAND_IN_DEVICE_ID, "media_player", "speaker")
     assert speaker is not None
     await wait_for(hass, lambda: hass.states.get(speaker).state == "idle", timeout=10)
     features = MP(hass.states.get(speaker).attributes["supported_features"])
@@ -304,6 +295,6 @@ async def test_firmware_media_player_in_home_assistant(
     assert hass.states.get(speaker).state == "off"
     await firmware.wait_log("'Speaker' asked: command=TURN_OFF")
 
-    chime = _ha_entity(hass, MEDIA_DEVICE_ID, "media_player", "chime")
+    chime = _ha_entity(hass, STAND_IN_DEVICE_ID, "media_player", "chime")
     assert chime is not None
     assert MP.PAUSE not in MP(hass.states.get(chime).attributes["supported_features"])

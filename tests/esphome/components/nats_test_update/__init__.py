@@ -3,5 +3,5 @@
 ESPHome's only update platform (http_request) downloads and flashes firmware
 over OTA, which the host platform cannot do. This one stands in for it so
 the tests can drive the nats component's update platform end to end:
-tests/esphome/update_host.yaml uses it. Not for devices.
+tests/esphome/stand_ins.yaml uses it. Not for devices.
 """
