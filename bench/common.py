@@ -45,9 +45,11 @@ def ensure_venv() -> None:
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     reqs = REPO / "scripts" / "demo-requirements.txt"
-    # The device processes import the project's own library (nats_home), installed editable.
+    # The device processes import the project's own library (nats_home), installed editable
+    # from this checkout: the venv is shared, and one built from another clone would have
+    # the devices run that clone's library (the path is in the stamp, so it is re-pointed).
     stamp = hashlib.sha256(
-        (reqs.read_text() + "\n".join(EXTRA_REQUIREMENTS) + "\n-e nats-home").encode()
+        (reqs.read_text() + "\n".join(EXTRA_REQUIREMENTS) + f"\n-e {REPO}").encode()
     ).hexdigest()
     stamp_file = VENV / ".bench-stamp"
     if not (stamp_file.exists() and stamp_file.read_text() == stamp):

@@ -42,7 +42,7 @@ BATCH_DELAY = "0ms"
 """ESPHome holds state messages for `batch_delay` (default 100 ms); 0 sends them at once."""
 API_YAML = ROOT / ".esphome-build" / "bench" / "host-api.yaml"
 SIDES = {
-    "nats": "NATS Home (nats: component, request-reply, confirmed)",
+    "nats": "NATS Home (nats: component, confirmed by its state)",
     "api": f"HA esphome, native API (fire-and-forget, batch_delay {BATCH_DELAY})",
 }
 QS = (50, 95, 99)
@@ -110,8 +110,9 @@ def render(
         "ESPHome host firmware (examples/esphome/host.yaml; host build, gcc without -O) controlled "
         f"from Home Assistant: round trip of switch.turn_on/turn_off, ms: median of {rounds} rounds "
         f"(min–max over rounds); {args.n} commands per side per round after {args.warmup} warm-up, "
-        "sides alternating. NATS Home's commands are confirmed (request-reply: the firmware's reply "
-        "carries the new state); the native API's are fire-and-forget (HA sends the command, the new "
+        "sides alternating. NATS Home's commands are confirmed (the firmware's new state, naming the "
+        "command, answers it: protocol 1.7); the native API's are fire-and-forget (HA sends the "
+        "command, the new "
         f"state comes back as a separate state message; `api: batch_delay: {BATCH_DELAY}`).",
         "",
         "| path | p50 | p95 | p99 | commands (failed) | foreign CPU, cores (per round) "

@@ -1,6 +1,6 @@
 """Command round trip: HA service call -> device -> reply/state -> HA state updated.
 
-NATS Home (confirmed request-reply) side by side with HA's own MQTT integration
+NATS Home (confirmed commands) side by side with HA's own MQTT integration
 (MQTT discovery, Mosquitto, fire-and-forget), plus two floors: raw nats-py
 request-reply to the same device, and an in-memory HA switch (no transport).
 Everything runs in one real Home Assistant process (`hass -c`, asyncio debug
@@ -17,7 +17,7 @@ import time
 from common import Bench, fmt_spread, load_note, pct, per_command_spread, plt, png, save, spread
 
 SIDES = {
-    "nats": "NATS Home (request-reply, confirmed)",
+    "nats": "NATS Home (confirmed by the device's state)",
     "mqtt": "HA MQTT + Mosquitto (fire-and-forget)",
     "raw_nats": "floor: raw nats-py request-reply",
     "memory": "floor: in-memory HA switch",
@@ -102,7 +102,8 @@ def main() -> None:
     lines += [
         "",
         f"Ratio NATS/MQTT (median round): p50 {ratio[50]:.2f}, p95 {ratio[95]:.2f}, p99 {ratio[99]:.2f} — "
-        "NATS Home's path is confirmed (request-reply: the device's reply carries the new state); "
+        "NATS Home's path is confirmed (the device's new state, naming the command, answers it: "
+        "protocol 1.7); "
         "MQTT's is unconfirmed (fire-and-forget publish, state comes back on the state topic).",
         "End of a command = the service call has returned AND the new state is in hass.states.",
     ]

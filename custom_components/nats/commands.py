@@ -1,4 +1,4 @@
-"""Confirmed commands: a NATS request whose reply says whether the device obeyed."""
+"""Confirmed commands: a NATS request answered by a reply saying whether the device obeyed, or its state."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from homeassistant.exceptions import HomeAssistantError
 from nats.aio.client import Client
 import nats.errors
 
+from .command_inbox import CommandInbox, StateAck
 from .const import DOMAIN
 from .device_history import (
     OUTCOME_EXPIRED,
@@ -32,6 +33,8 @@ from .protocol.payloads import encode, parse_reply
 TRACE_HEADER: Final = "Nats-Trace-Dest"
 """nats-server 2.11+ publishes every hop of a message carrying it to the subject it names."""
 
+INVALID_ACK: Final = "the state acknowledging the command is invalid (see the log)"
+
 trace_destination: ContextVar[str | None] = ContextVar("nats_trace_destination", default=None)
 """Set by the trace action (message_trace.py) around one entity command: that command carries
 TRACE_HEADER. A context variable, so the command goes through the entity's own code unchanged
@@ -46,6 +49,7 @@ def _error(key: str, **placeholders: str) -> HomeAssistantError:
 
 async def async_send_command(
     client: Client | None,
+    inbox: CommandInbox,
     subject: str,
     payload: dict[str, Any],
     *,
@@ -56,7 +60,9 @@ async def async_send_command(
 ) -> Reply:
     """Send a command and return the device's positive reply.
 
-    Every way it can fail raises a translated HomeAssistantError naming the
+    A device that acknowledged the command with its new state (command_inbox.py)
+    returns `Reply(ok=True)` without a state: the hub has applied and written
+    that state already. Every way it can fail raises a translated HomeAssistantError naming the
     device, so a service call never silently does nothing; `record` learns
     the outcome and round-trip time (the device's diagnostics).
     """
@@ -74,7 +80,7 @@ async def async_send_command(
         raise _error("not_connected", device=device)
     headers = {TRACE_HEADER: destination} if destination is not None else None
     try:
-        msg = await client.request(subject, encode(payload), timeout=timeout, headers=headers)
+        answer = await inbox.async_request(client, subject, encode(payload), timeout, headers)
     except nats.errors.NoRespondersError:
         _done(OUTCOME_NO_RESPONDERS)
         if on_no_responders is not None:
@@ -86,8 +92,14 @@ async def async_send_command(
     except nats.errors.Error as err:
         _done(OUTCOME_FAILED, str(err))
         raise _error("command_failed", device=device, error=str(err)) from err
+    if isinstance(answer, StateAck):
+        if answer.invalid:
+            _done(OUTCOME_INVALID_REPLY, INVALID_ACK)
+            raise _error("invalid_reply", device=device, error=INVALID_ACK)
+        _done(OUTCOME_OK)
+        return Reply(ok=True)
     try:
-        reply = parse_reply(msg.data)
+        reply = parse_reply(answer.data)
     except ProtocolError as err:
         _done(OUTCOME_INVALID_REPLY, str(err))
         raise _error("invalid_reply", device=device, error=str(err)) from None

@@ -109,6 +109,12 @@ class NatsEntity[I: EntityInfo, S](Entity):
             self._trailing_write = self.hass.loop.call_later(wait, self._write_now)
 
     @callback
+    def write_confirmed(self, value: S) -> None:
+        """Apply and write at once a state that acknowledges this entity's command (no coalescing)."""
+        self.apply_state(value)
+        self._write_now()
+
+    @callback
     def _write_now(self) -> None:
         self._cancel_trailing_write()
         self._last_write = self.hass.loop.time()

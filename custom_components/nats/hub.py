@@ -17,6 +17,7 @@ import nats.errors
 from . import device_history as history
 from .availability import AvailabilityTracker
 from .client_errors import ClientErrors
+from .command_inbox import CommandInbox
 from .commands import async_send_command
 from .connection import ConnectionFailedError, async_open, async_tls_context
 from .const import (
@@ -38,6 +39,7 @@ from .log_limiter import LogLimiter
 from .message_guard import guarded
 from .platform_loader import PlatformLoader
 from .presence import Presence
+from .protocol.acknowledgement import ACK_HEADER
 from .protocol.errors import ProtocolError
 from .protocol.expiry import ControllerClock
 from .protocol.models import Reply
@@ -83,6 +85,7 @@ class NatsHub:
         self.restored = RestoreSummary()
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
+        self.command_inbox = CommandInbox()
         self.device_logs = DeviceLogs(self)
         self.client_errors = ClientErrors(self)
         """nats-py's error callback; the actions and the trigger listen to its permissions violations."""
@@ -121,6 +124,8 @@ class NatsHub:
         """
         assert self.client is not None
         subjects = self.subjects
+        # First: entities restored below can be commanded as soon as they exist.
+        await self.command_inbox.async_start(self.client)
         # Before any device is asked to announce: the streams must capture the answers.
         replicas = int(self.entry.options.get(CONF_REPLICAS, DEFAULT_REPLICAS))
         self.retention = await async_ensure_streams(self.client, subjects, replicas)
@@ -252,6 +257,7 @@ class NatsHub:
         timeout = command_timeout(self.entry.options, device_id)
         return await async_send_command(
             self.client if self.connected else None,
+            self.command_inbox,
             self.subjects.entity(device_id, platform, entity_id, "command"),
             {**payload, **self.clock.command_stamp(timeout)},
             device=self.device_name(device_id),
@@ -331,9 +337,16 @@ class NatsHub:
             return
         self.availability.heard(device.liveness)
         value = self._store_raw_state(msg.subject, device, key, description, msg.data)
+        ack = msg.headers.get(ACK_HEADER) if msg.headers else None
         if value is _INVALID:
+            if ack is not None:
+                self.command_inbox.acknowledge(ack, msg.subject, invalid=True)
             return
-        if (entity := device.entities.get(key)) is not None:
+        entity = device.entities.get(key)
+        if ack is not None and self.command_inbox.acknowledge(ack, msg.subject):
+            if entity is not None:  # the confirmed state is in hass.states when the action returns
+                entity.write_confirmed(value)
+        elif entity is not None:
             entity.handle_state(value)
 
     @callback

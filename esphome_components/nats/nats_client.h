@@ -273,17 +273,22 @@ class NatsClient : public Component, public NatsParserListener {
   bool write_raw_(const char *data, size_t len);
   /// Sends the first `len` queued bytes; false when the connection failed.
   bool send_queued_(size_t len, size_t &sent);
-  /// Builds a JSON payload straight into the send buffer behind a PUB header.
-  bool publish_json_fill_(const char *subject, const JsonFill &fill);
+  /// Builds a JSON payload straight into the send buffer behind a PUB header;
+  /// with ack_reply, an HPUB whose Nats-Home-Ack header names that reply
+  /// subject (a state acknowledging a command, protocol 1.7).
+  bool publish_json_fill_(const char *subject, const JsonFill &fill, const char *ack_reply = nullptr);
   /// publish_json_fill_ for a lambda (no allocation: the adapter lives on the stack).
-  template<typename F> bool publish_json_(const char *subject, F &&fill) {
+  template<typename F> bool publish_json_(const char *subject, F &&fill, const char *ack_reply = nullptr) {
     struct Adapter final : JsonFill {
       explicit Adapter(F &f) : f_(f) {}
       void write(JsonWriter &w) const override { this->f_(w); }
       F &f_;
     } adapter(fill);
-    return this->publish_json_fill_(subject, adapter);
+    return this->publish_json_fill_(subject, adapter, ack_reply);
   }
+  /// Publishes an entity's state now, acknowledging the command whose reply
+  /// subject is ack_reply. False when it cannot (not announced yet, no room).
+  bool acknowledge_with_state_(const EntityEntry &entry, const char *ack_reply);
   /// Measures the announcement and queues its PUB header. False when the
   /// header does not fit now (tried again on the next loop).
   bool start_announcement_(const char *subject, bool announces);

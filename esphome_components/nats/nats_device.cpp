@@ -240,6 +240,11 @@ void NatsClient::handle_command_(const NatsMessage &msg) {
     return;
   }
   ESP_LOGD(TAG, "[%s] Command applied on %s", this->device_id_, msg.subject);
+  // The controller may take the state message as the confirmation (protocol
+  // 1.7): then that one message answers, and no reply follows.
+  if (reply != nullptr && entry->ops->write_state != nullptr && wants_state_ack(msg.headers, msg.headers_len) &&
+      this->acknowledge_with_state_(*entry, reply))
+    return;
   // The state subject carries the result even when the entity did not change.
   this->entities_.mark_dirty(*entry);
   if (reply == nullptr)
@@ -256,6 +261,21 @@ void NatsClient::handle_command_(const NatsMessage &msg) {
       })) {
     ESP_LOGW(TAG, "[%s] No room to reply on %s", this->device_id_, msg.subject);
   }
+}
+
+bool NatsClient::acknowledge_with_state_(const EntityEntry &entry, const char *ack_reply) {
+  if (this->announce_pending_ || this->stream_.active)
+    return false;  // states follow the announcement; reply instead
+  char subject[MAX_SUBJECT_LEN + 1];
+  if (this->subject_(subject, "%s.devices.%s.%s.%s.state", this->device_id_, entry.ops->name,
+                     this->entities_.id(entry)) == 0)
+    return false;
+  if (!this->publish_json_(
+          subject, [this, &entry](JsonWriter &w) { this->entities_.write_state(entry, w); }, ack_reply))
+    return false;
+  // A change the command caused is in this state: not published twice.
+  this->entities_.mark_clean(entry);
+  return true;
 }
 
 void NatsClient::reply_error_(const char *reply, const char *error) {

@@ -103,6 +103,10 @@ void EntityTable::mark_dirty(const EntityEntry &entry) {
     this->dirty_.mark(static_cast<uint16_t>(&entry - this->entries_.data()));
 }
 
+void EntityTable::mark_clean(const EntityEntry &entry) {
+  this->dirty_.remove(static_cast<uint16_t>(&entry - this->entries_.data()));
+}
+
 void EntityTable::mark_all_dirty() {
   for (const auto &entry : this->entries_)
     this->mark_dirty(entry);

@@ -47,6 +47,8 @@ class EntityTable {
   /// with many entities pays nothing per change for the others.
   void mark_dirty(const EntityBase *obj);
   void mark_dirty(const EntityEntry &entry);
+  /// Its state was just published out of turn (a command's acknowledgement).
+  void mark_clean(const EntityEntry &entry);
   /// Every entity that has a state (after an announcement).
   void mark_all_dirty();
   /// Entries with a state to publish, oldest change first.

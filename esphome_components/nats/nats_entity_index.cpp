@@ -59,4 +59,17 @@ void DirtyQueue::pop() {
   this->size_--;
 }
 
+void DirtyQueue::remove(uint16_t index) {
+  if (index >= this->capacity_ || !this->queued_[index])
+    return;
+  this->queued_[index] = false;
+  size_t k = 0;
+  while (this->ring_[(this->head_ + k) % this->capacity_] != index)
+    k++;
+  // Later entries move one place up, keeping their order.
+  for (; k + 1 < this->size_; k++)
+    this->ring_[(this->head_ + k) % this->capacity_] = this->ring_[(this->head_ + k + 1) % this->capacity_];
+  this->size_--;
+}
+
 }  // namespace esphome::nats

@@ -43,6 +43,9 @@ class DirtyQueue {
   uint16_t front() const { return this->ring_[this->head_]; }
   /// Its state was published: it is clean until marked again.
   void pop();
+  /// Entry index's state was published out of turn (a command's acknowledgement):
+  /// take it out of the queue wherever it is. O(dirty entries), which are few.
+  void remove(uint16_t index);
   size_t size() const { return this->size_; }
 
  protected:

@@ -94,4 +94,33 @@ bool parse_command_subject(const char *subject, size_t len, const char *prefix, 
   return static_cast<size_t>(end - p) == 7 && std::memcmp(p, "command", 7) == 0;
 }
 
+bool wants_state_ack(const char *headers, size_t len) {
+  // Lines end in CRLF; the first is the status line ("NATS/1.0"), then
+  // "Name: value" lines. Clients keep the name's case as it was set.
+  static constexpr size_t NAME_LEN = sizeof("Nats-Home-Ack") - 1;
+  const char *end = headers + len;
+  const char *line = headers;
+  while (line < end) {
+    const char *eol = line;
+    while (eol < end && *eol != '\r' && *eol != '\n')
+      eol++;
+    const char *colon = static_cast<const char *>(std::memchr(line, ':', eol - line));
+    if (colon != nullptr && static_cast<size_t>(colon - line) == NAME_LEN &&
+        std::memcmp(line, ACK_HEADER, NAME_LEN) == 0) {
+      const char *v = colon + 1;
+      const char *v_end = eol;
+      while (v < v_end && (*v == ' ' || *v == '\t'))
+        v++;
+      while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t'))
+        v_end--;
+      if (v_end - v == 5 && std::memcmp(v, "state", 5) == 0)
+        return true;
+    }
+    line = eol;
+    while (line < end && (*line == '\r' || *line == '\n'))
+      line++;
+  }
+  return false;
+}
+
 }  // namespace esphome::nats

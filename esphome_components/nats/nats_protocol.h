@@ -47,4 +47,11 @@ size_t sanitize_token(const char *in, size_t len, char *out, size_t cap);
 bool parse_command_subject(const char *subject, size_t len, const char *prefix, const char *device,
                            const char *&platform, size_t &platform_len, const char *&entity, size_t &entity_len);
 
+/// The header a controller marks a command with, and a device its acknowledging state
+/// (docs/protocol.md, Acknowledgement by state, protocol 1.7).
+static constexpr const char *ACK_HEADER = "Nats-Home-Ack";
+/// Whether an HMSG's NATS/1.0 header block holds "Nats-Home-Ack: state": the
+/// controller then takes the command's state message as its confirmation.
+bool wants_state_ack(const char *headers, size_t len);
+
 }  // namespace esphome::nats

@@ -114,13 +114,21 @@ bool NatsClient::publish(const char *subject, const char *payload, size_t len) {
   return true;
 }
 
-bool NatsClient::publish_json_fill_(const char *subject, const JsonFill &fill) {
+bool NatsClient::publish_json_fill_(const char *subject, const JsonFill &fill, const char *ack_reply) {
   const size_t subject_len = std::strlen(subject);
   if (subject_len == 0 || subject_len > MAX_SUBJECT_LEN)
     return false;
+  // With ack_reply: HPUB <subject> <header bytes> <total bytes>, then the
+  // header block "NATS/1.0\r\nNats-Home-Ack: <reply>\r\n\r\n".
+  const size_t reply_len = ack_reply != nullptr ? std::strlen(ack_reply) : 0;
+  if (reply_len > MAX_SUBJECT_LEN)
+    return false;
+  const size_t headers_len =
+      ack_reply != nullptr ? sizeof("NATS/1.0\r\n") - 1 + std::strlen(ACK_HEADER) + 2 + reply_len + 4 : 0;
   // Reserve the largest header, write the payload behind it, then close the
   // gap once the size is known.
-  const size_t reserve = 4 + subject_len + 1 + 10 + 2;
+  const size_t reserve = (ack_reply != nullptr ? 5 + subject_len + 1 + 10 + 1 + 10 + 2 : 4 + subject_len + 1 + 10 + 2) +
+                         headers_len;
   // Second attempt after sending what is queued, if the payload did not fit.
   for (int attempt = 0; attempt < 2; attempt++) {
     if (attempt == 1)
@@ -141,12 +149,28 @@ bool NatsClient::publish_json_fill_(const char *subject, const JsonFill &fill) {
       }
       continue;
     }
-    char header[PUB_HEADER_MAX];
-    int n = std::snprintf(header, sizeof(header), "PUB %s %u\r\n", subject, static_cast<unsigned>(w.size()));
-    std::memcpy(start, header, n);
-    std::memmove(start + n, start + reserve, w.size());
-    std::memcpy(start + n + w.size(), "\r\n", 2);
-    this->tx_len_ += n + w.size() + 2;
+    char line[PUB_HEADER_MAX + 12];
+    int n;
+    if (ack_reply == nullptr) {
+      n = std::snprintf(line, sizeof(line), "PUB %s %u\r\n", subject, static_cast<unsigned>(w.size()));
+    } else {
+      n = std::snprintf(line, sizeof(line), "HPUB %s %u %u\r\n", subject, static_cast<unsigned>(headers_len),
+                        static_cast<unsigned>(headers_len + w.size()));
+    }
+    if (n <= 0 || static_cast<size_t>(n) + headers_len > reserve)
+      return false;
+    std::memcpy(start, line, n);
+    char *at = start + n;
+    if (ack_reply != nullptr) {
+      const int h = std::snprintf(at, headers_len + 1, "NATS/1.0\r\n%s: %s\r\n\r", ACK_HEADER, ack_reply);
+      if (h != static_cast<int>(headers_len) - 1)
+        return false;
+      at[headers_len - 1] = '\n';  // snprintf's terminator would have taken the last byte
+      at += headers_len;
+    }
+    std::memmove(at, start + reserve, w.size());
+    std::memcpy(at + w.size(), "\r\n", 2);
+    this->tx_len_ += static_cast<size_t>(at - start) + w.size() + 2;
     return true;
   }
   return false;

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nats.aio.client import Client
 import pytest
 
+from nats_home.acknowledgement import wants_state_ack
 from nats_home.errors import ProtocolError
 from nats_home.payloads import (
     parse_announcement,
@@ -140,3 +142,10 @@ def test_tokens() -> None:
     tokens = _load("subjects.json")
     assert all(is_valid_token(token) for token in tokens["valid_tokens"])
     assert not any(is_valid_token(token) for token in tokens["invalid_tokens"])
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["name"]) for c in _load("state_ack.json")["cases"]])
+async def test_state_ack_requests(case: dict[str, Any]) -> None:
+    """Whether a command asks to be answered by its state, with headers parsed by nats-py itself."""
+    headers = await Client()._process_headers(case["headers"].encode())
+    assert wants_state_ack(headers, case["reply"]) is case["ack"]

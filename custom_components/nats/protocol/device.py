@@ -23,6 +23,7 @@ from nats.aio.subscription import Subscription
 import nats.errors
 
 from . import PROTOCOL_VERSION
+from .acknowledgement import ACK_HEADER, wants_state_ack
 from .config_settings import HEARTBEAT_INTERVAL, NAME, ConfigSetting, ConfigValue
 from .credentials_file import DeviceCredentials
 from .device_settings import DeviceSettings
@@ -213,9 +214,12 @@ class Device:
         self.states = {k: v for k, v in self.states.items() if k in self.entities}
         await self.announce()
 
-    async def _publish_state(self, entity_id: str, state: dict[str, Any]) -> None:
+    async def _publish_state(
+        self, entity_id: str, state: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         platform = self.entities[entity_id]["platform"]
-        await self.nc.publish(self.subjects.entity(self.id, platform, entity_id, "state"), encode(state))
+        subject = self.subjects.entity(self.id, platform, entity_id, "state")
+        await self.nc.publish(subject, encode(state), headers=headers)
 
     async def _heartbeat_loop(self) -> None:
         while True:
@@ -322,9 +326,15 @@ class Device:
             # a validation message quoting a large command would exceed it.
             await self._reply(msg, {"ok": False, "error": str(err)[:MAX_ERROR]})
             return
-        if state is not None:
-            self.states[parsed.entity_id] = state
-            await self._publish_state(parsed.entity_id, state)
+        if state is None:
+            await self._reply(msg, {"ok": True, "state": None})
+            return
+        self.states[parsed.entity_id] = state
+        if wants_state_ack(msg.headers, msg.reply):
+            # The state is the acknowledgement (protocol 1.7): one message, not two.
+            await self._publish_state(parsed.entity_id, state, {ACK_HEADER: msg.reply})
+            return
+        await self._publish_state(parsed.entity_id, state)
         await self._reply(msg, {"ok": True, "state": state})
 
     async def _on_credentials(self, msg: Msg) -> None:

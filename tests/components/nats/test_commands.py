@@ -157,24 +157,30 @@ async def test_invalid_reply(hass: HomeAssistant, setup_entry: MockConfigEntry, 
 
 
 async def test_invalid_state_in_reply(
-    hass: HomeAssistant, desk: Any, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """An ok reply with a malformed state succeeds but keeps the old state, logged."""
-    await _call(hass, "switch", SERVICE_TURN_ON, "switch.desk_relay")
-    assert hass.states.get("switch.desk_relay").state == STATE_ON
+    """An ok reply with a malformed state succeeds but keeps the old state, logged.
 
-    async def odd_state(entity_id: str, command: dict[str, Any]) -> dict[str, Any]:
-        return {"state": "sideways"}
+    A device replying with its state is one before protocol 1.7 (a 1.7 device
+    acknowledges with its state message instead: test_state_ack.py).
+    """
+    client = await nats.connect(nats_server.url)
 
-    desk.command_handler = odd_state
-    await _call(hass, "switch", SERVICE_TURN_OFF, "switch.desk_relay")
-    assert desk.commands[-1] == ("relay", {"state": "OFF"})
-    assert "Device desk: ignoring invalid state in the reply for relay" in caplog.text
-    assert hass.states.get("switch.desk_relay").state == STATE_ON
-    # The device also published the odd state on its state subject; once that
-    # is handled (and refused), the old state must still be shown.
-    await wait_for(hass, lambda: "Ignoring state on home.devices.desk.switch.relay.state" in caplog.text)
-    assert hass.states.get("switch.desk_relay").state == STATE_ON
+    async def odd_state(msg: Any) -> None:
+        await msg.respond(b'{"ok":true,"state":{"state":"sideways"}}')
+
+    await client.subscribe("home.devices.odd.*.*.command", cb=odd_state)
+    await client.publish(
+        "home.discovery.announce.odd",
+        b'{"v":1,"id":"odd","name":"Odd","entities":[{"platform":"switch","id":"relay"}]}',
+    )
+    await client.publish("home.devices.odd.switch.relay.state", b'{"state":"ON"}')
+    await client.flush()
+    await wait_for(hass, lambda: getattr(hass.states.get("switch.odd_relay"), "state", None) == STATE_ON)
+    await _call(hass, "switch", SERVICE_TURN_OFF, "switch.odd_relay")
+    assert "Device odd: ignoring invalid state in the reply for relay" in caplog.text
+    assert hass.states.get("switch.odd_relay").state == STATE_ON
+    await client.close()
 
 
 async def test_not_connected(

@@ -60,6 +60,31 @@ TEST(DirtyQueue, OldestFirstEachOnce) {
   EXPECT_TRUE(q.empty());
 }
 
+TEST(DirtyQueue, RemoveKeepsTheOthersInOrder) {
+  DirtyQueue q;
+  q.init(5);
+  // Wrap the ring first, so removal crosses its end.
+  for (uint16_t i : {0, 1, 2})
+    q.mark(i);
+  q.pop();
+  q.pop();
+  for (uint16_t i : {4, 0, 3})
+    q.mark(i);  // queue: 2, 4, 0, 3 (ring slots 2, 3, 4, 0)
+  q.remove(0);
+  q.remove(1);  // not queued: nothing happens
+  q.remove(7);  // not an entry
+  ASSERT_EQ(q.size(), 3u);
+  std::vector<uint16_t> order;
+  while (!q.empty()) {
+    order.push_back(q.front());
+    q.pop();
+  }
+  EXPECT_EQ(order, (std::vector<uint16_t>{2, 4, 3}));
+  q.mark(0);  // removed entries queue again
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.front(), 0);
+}
+
 TEST(DirtyQueue, NoEntities) {
   DirtyQueue q;
   q.init(0);

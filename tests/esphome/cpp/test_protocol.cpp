@@ -287,3 +287,26 @@ TEST(Commands, EscapedOptionIsDecoded) {
   EXPECT_STREQ(cmd.option, "\xc3\xa9"
                            "co \"x\"");
 }
+
+TEST(StateAck, EveryCaseOfStateAckJson) {
+  for (const auto &c : STATE_ACK_CASES) {
+    SCOPED_TRACE(c.name);
+    // The firmware answers by state only with a reply subject to name (nats_device.cpp).
+    EXPECT_EQ(!c.reply.empty() && wants_state_ack(c.headers.data(), c.headers.size()), c.ack);
+  }
+}
+
+TEST(StateAck, OnlyTheHeaderAskingForIt) {
+  auto wants = [](const char *block) { return wants_state_ack(block, std::strlen(block)); };
+  EXPECT_TRUE(wants("NATS/1.0\r\nNats-Home-Ack: state\r\n\r\n"));
+  EXPECT_TRUE(wants("NATS/1.0\r\nNats-Trace-Dest: _INBOX.TRACE.x\r\nNats-Home-Ack:state \r\n\r\n"));
+  EXPECT_FALSE(wants(""));
+  EXPECT_FALSE(wants("NATS/1.0\r\n\r\n"));
+  EXPECT_FALSE(wants("NATS/1.0\r\nNats-Home-Ack: states\r\n\r\n"));
+  EXPECT_FALSE(wants("NATS/1.0\r\nNats-Home-Ack: _INBOX.x.1\r\n\r\n"));
+  EXPECT_FALSE(wants("NATS/1.0\r\nX-Nats-Home-Ack: state\r\n\r\n"));
+  EXPECT_FALSE(wants("NATS/1.0\r\nOther: Nats-Home-Ack: state\r\n\r\n"));
+  // Cut short: the block ends inside the value.
+  const char *cut = "NATS/1.0\r\nNats-Home-Ack: stat";
+  EXPECT_FALSE(wants_state_ack(cut, std::strlen(cut)));
+}

@@ -40,6 +40,13 @@ struct TokenCase {
   bool valid;
 };
 
+struct StateAckCase {
+  const char *name;
+  std::string headers;
+  std::string reply;
+  bool ack;
+};
+
 enum class Verdict { NONE, ACCEPT, REFUSE };
 
 /// One message of expiry.json: a command when ttl > 0 (verdict says what the

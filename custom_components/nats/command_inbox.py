@@ -1,0 +1,98 @@
+"""Commands in flight: each waits for its device's reply or for the state that acknowledges it.
+
+A command is published with a reply subject of its own below one inbox
+subscription per connection, and with ACK_HEADER (docs/protocol.md,
+Acknowledgement by state, protocol 1.7). A device that obeys may then
+publish its new state carrying that reply subject in ACK_HEADER instead of
+replying: one message less on each side of the broker, and the state Home
+Assistant must handle anyway is the confirmation. Refusals, stateless
+commands and devices before 1.7 still reply; the server answers "no
+responders" on the same subject. nats-py's own `request` cannot be told
+that a state message answers it, hence this small request-reply of our own
+over its public publish and subscribe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import itertools
+from typing import TYPE_CHECKING, Final
+
+import nats.errors
+
+from .protocol.acknowledgement import ACK_BY_STATE, ACK_HEADER
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client
+    from nats.aio.msg import Msg
+
+STATUS_HEADER: Final = "Status"
+NO_RESPONDERS: Final = "503"
+"""The status nats-server sends to a request's reply subject when nobody holds its subject."""
+
+
+@dataclass(frozen=True, slots=True)
+class StateAck:
+    """The device obeyed and published its new state, which the hub has applied and written.
+
+    `invalid`: the state failed validation (and was logged as such), so the
+    command is answered with an invalid reply rather than left to time out.
+    """
+
+    invalid: bool = False
+
+
+class CommandInbox:
+    """One inbox subscription answering every command of a connection."""
+
+    def __init__(self) -> None:
+        """Nothing is subscribed until async_start."""
+        self._prefix = ""
+        self._ids = itertools.count()
+        self._pending: dict[str, tuple[str, asyncio.Future[Msg | StateAck]]] = {}
+        """reply subject → (the commanded entity's subject without its last token, the answer)"""
+
+    async def async_start(self, client: Client) -> None:
+        """Subscribe to this connection's command inbox (nats-py renews it on reconnect)."""
+        self._prefix = client.new_inbox()
+        await client.subscribe(f"{self._prefix}.*", cb=self._on_reply)
+
+    async def async_request(
+        self, client: Client, subject: str, data: bytes, timeout: float, headers: dict[str, str] | None
+    ) -> Msg | StateAck:
+        """Publish a command and return its reply or StateAck; raise as nats-py's `request` would."""
+        reply_to = f"{self._prefix}.{next(self._ids)}"
+        future: asyncio.Future[Msg | StateAck] = asyncio.get_running_loop().create_future()
+        self._pending[reply_to] = (subject.rpartition(".")[0], future)
+        try:
+            await client.publish(
+                subject, data, reply=reply_to, headers={ACK_HEADER: ACK_BY_STATE, **(headers or {})}
+            )
+            async with asyncio.timeout(timeout):
+                return await future
+        finally:
+            self._pending.pop(reply_to, None)
+
+    def acknowledge(self, reply_to: str, state_subject: str, *, invalid: bool = False) -> bool:
+        """Answer the command whose reply subject a state message carried; False if none waits.
+
+        Only the commanded entity's own state answers: reply subjects are easy to
+        guess, and per-device permissions keep a device to its own subjects, so a
+        device cannot confirm a command sent to another.
+        """
+        pending = self._pending.get(reply_to)
+        if pending is None or pending[0] != state_subject.rpartition(".")[0] or pending[1].done():
+            return False
+        del self._pending[reply_to]
+        pending[1].set_result(StateAck(invalid))
+        return True
+
+    async def _on_reply(self, msg: Msg) -> None:
+        pending = self._pending.pop(msg.subject, None)
+        if pending is None or (future := pending[1]).done():
+            return  # a late answer to a command that has timed out
+        if msg.headers is not None and msg.headers.get(STATUS_HEADER) == NO_RESPONDERS:
+            future.set_exception(nats.errors.NoRespondersError())
+        else:
+            future.set_result(msg)
