@@ -60,11 +60,12 @@ async def async_send_command(
 ) -> Reply:
     """Send a command and return the device's positive reply.
 
-    A device that acknowledged the command with its new state (command_inbox.py)
-    returns `Reply(ok=True)` without a state: the hub has applied and written
-    that state already. Every way it can fail raises a translated HomeAssistantError naming the
-    device, so a service call never silently does nothing; `record` learns
-    the outcome and round-trip time (the device's diagnostics).
+    A command acknowledged by the device's new state (command_inbox.py) returns
+    `Reply(ok=True)` without a state: the hub has applied and written that
+    state already. Every way it can fail raises a translated
+    HomeAssistantError naming the device, so a service call never silently
+    does nothing; `record` learns the outcome and round-trip time (the
+    device's diagnostics).
     """
     destination = trace_destination.get()
     started = time.monotonic()
