@@ -112,8 +112,8 @@ def render(
         f"(min–max over rounds); {args.n} commands per side per round after {args.warmup} warm-up, "
         "sides alternating. NATS Home's commands are confirmed (the firmware's new state, naming the "
         "command, answers it: protocol 1.7); the native API's are fire-and-forget (HA sends the "
-        "command, the new "
-        f"state comes back as a separate state message; `api: batch_delay: {BATCH_DELAY}`).",
+        "command, the new state comes back as a separate state message; "
+        f"`api: batch_delay: {BATCH_DELAY}`).",
         "",
         "| path | p50 | p95 | p99 | commands (failed) | foreign CPU, cores (per round) "
         "| executable | RSS idle, connected | HA loop iterations per command | HA CPU per command, µs "

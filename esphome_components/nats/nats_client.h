@@ -155,6 +155,8 @@ class NatsClient : public Component, public NatsParserListener {
   static constexpr uint32_t SID_TRIGGERS = 10;
   /// Room for "PUB <subject> <reply> <size>\r\n" ahead of a payload.
   static constexpr size_t PUB_HEADER_MAX = 4 + MAX_SUBJECT_LEN + 1 + 12 + 2;
+  /// "HPUB <subject> <header bytes> <total bytes>\r\n".
+  static constexpr size_t HPUB_HEADER_MAX = 5 + MAX_SUBJECT_LEN + 1 + 12 + 1 + 12 + 2;
 
   /// An announcement on its way out (nats_send.cpp). Parts: 0 is the device
   /// up to `"entities":[`, 1..n the entities, n + 1 the closing `]}\r\n`.
@@ -191,6 +193,8 @@ class NatsClient : public Component, public NatsParserListener {
   /// Writes a subject from fmt (the prefix, then a, b and c) into buf.
   /// Returns its length, or 0 with an error logged when it does not fit.
   size_t subject_(char *buf, const char *fmt, const char *a = "", const char *b = "", const char *c = "");
+  /// An entity's state subject into buf (MAX_SUBJECT_LEN + 1); as subject_.
+  size_t state_subject_(char *buf, const EntityEntry &entry);
 
   // nats_auth.cpp: the credentials CONNECT carries.
   /// Decodes the NKey seed once; false when there is one and it is not a user seed.

@@ -34,6 +34,11 @@ bool NatsClient::heartbeat_(bool online) {
   });
 }
 
+size_t NatsClient::state_subject_(char *buf, const EntityEntry &entry) {
+  return this->subject_(buf, "%s.devices.%s.%s.%s.state", this->device_id_, entry.ops->name,
+                        this->entities_.id(entry));
+}
+
 void NatsClient::publish_states_() {
   if (this->announce_pending_ || this->stream_.active)
     return;  // States follow the announcement that defines their entities.
@@ -41,8 +46,7 @@ void NatsClient::publish_states_() {
   char subject[MAX_SUBJECT_LEN + 1];
   while (!dirty.empty()) {
     const EntityEntry &entry = this->entities_.at(dirty.front());
-    if (this->subject_(subject, "%s.devices.%s.%s.%s.state", this->device_id_, entry.ops->name,
-                       this->entities_.id(entry)) == 0) {
+    if (this->state_subject_(subject, entry) == 0) {
       dirty.pop();  // logged; it could never be published
       continue;
     }
@@ -267,8 +271,7 @@ bool NatsClient::acknowledge_with_state_(const EntityEntry &entry, const char *a
   if (this->announce_pending_ || this->stream_.active)
     return false;  // states follow the announcement; reply instead
   char subject[MAX_SUBJECT_LEN + 1];
-  if (this->subject_(subject, "%s.devices.%s.%s.%s.state", this->device_id_, entry.ops->name,
-                     this->entities_.id(entry)) == 0)
+  if (this->state_subject_(subject, entry) == 0)
     return false;
   if (!this->publish_json_(
           subject, [this, &entry](JsonWriter &w) { this->entities_.write_state(entry, w); }, ack_reply))

@@ -149,7 +149,7 @@ bool NatsClient::publish_json_fill_(const char *subject, const JsonFill &fill, c
       }
       continue;
     }
-    char line[PUB_HEADER_MAX + 12];
+    char line[HPUB_HEADER_MAX];
     int n;
     if (ack_reply == nullptr) {
       n = std::snprintf(line, sizeof(line), "PUB %s %u\r\n", subject, static_cast<unsigned>(w.size()));

@@ -136,20 +136,28 @@ async def test_device_range_check(hass: HomeAssistant, desk: Any) -> None:
         await _call(hass, "number", SERVICE_SET_VALUE, "number.desk_target", **{ATTR_VALUE: 25})
 
 
-async def test_invalid_reply(hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: Any) -> None:
-    """A device answering garbage fails the call with "invalid reply"."""
+async def _odd_device(nats_server: Any, reply: bytes, state: bytes | None = None) -> nats.NATS:
+    """A hand-written device "odd" with one switch, answering every command with `reply`."""
     client = await nats.connect(nats_server.url)
 
-    async def garbage(msg: Any) -> None:
-        await msg.respond(b"yes sir")
+    async def answer(msg: Any) -> None:
+        await msg.respond(reply)
 
     # Subscribed before announcing: once the entity exists, the server has the subscription.
-    await client.subscribe("home.devices.odd.*.*.command", cb=garbage)
+    await client.subscribe("home.devices.odd.*.*.command", cb=answer)
     await client.publish(
         "home.discovery.announce.odd",
         b'{"v":1,"id":"odd","name":"Odd","entities":[{"platform":"switch","id":"relay"}]}',
     )
+    if state is not None:
+        await client.publish("home.devices.odd.switch.relay.state", state)
     await client.flush()
+    return client
+
+
+async def test_invalid_reply(hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: Any) -> None:
+    """A device answering garbage fails the call with "invalid reply"."""
+    client = await _odd_device(nats_server, b"yes sir")
     await wait_for(hass, lambda: hass.states.get("switch.odd_relay") is not None)
     with pytest.raises(HomeAssistantError, match="Device Odd sent an invalid reply: invalid JSON"):
         await _call(hass, "switch", SERVICE_TURN_ON, "switch.odd_relay")
@@ -164,18 +172,7 @@ async def test_invalid_state_in_reply(
     A device replying with its state is one before protocol 1.7 (a 1.7 device
     acknowledges with its state message instead: test_state_ack.py).
     """
-    client = await nats.connect(nats_server.url)
-
-    async def odd_state(msg: Any) -> None:
-        await msg.respond(b'{"ok":true,"state":{"state":"sideways"}}')
-
-    await client.subscribe("home.devices.odd.*.*.command", cb=odd_state)
-    await client.publish(
-        "home.discovery.announce.odd",
-        b'{"v":1,"id":"odd","name":"Odd","entities":[{"platform":"switch","id":"relay"}]}',
-    )
-    await client.publish("home.devices.odd.switch.relay.state", b'{"state":"ON"}')
-    await client.flush()
+    client = await _odd_device(nats_server, b'{"ok":true,"state":{"state":"sideways"}}', b'{"state":"ON"}')
     await wait_for(hass, lambda: getattr(hass.states.get("switch.odd_relay"), "state", None) == STATE_ON)
     await _call(hass, "switch", SERVICE_TURN_OFF, "switch.odd_relay")
     assert "Device odd: ignoring invalid state in the reply for relay" in caplog.text
