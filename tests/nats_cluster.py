@@ -19,9 +19,11 @@ from .nats_server import NatsServer, free_port
 
 
 class NatsCluster:
-    """`size` nats-servers routed into one cluster, JetStream everywhere."""
+    """`size` nats-servers routed into one cluster, JetStream everywhere unless `jetstream` is False."""
 
-    def __init__(self, workdir: Path, size: int = 3, config: str = "", name: str = "home") -> None:
+    def __init__(
+        self, workdir: Path, size: int = 3, config: str = "", name: str = "home", *, jetstream: bool = True
+    ) -> None:
         route_ports = [free_port() for _ in range(size)]
         routes = ", ".join(f'"nats-route://127.0.0.1:{port}"' for port in route_ports)
         self.nodes: list[NatsServer] = []
@@ -34,6 +36,7 @@ class NatsCluster:
                     f"server_name: n{index}\n"
                     f'cluster {{ name: {name}, listen: "127.0.0.1:{route_port}", routes: [{routes}] }}\n'
                     f"{config}",
+                    jetstream=jetstream,
                 )
             )
 

@@ -6,8 +6,7 @@ import argparse
 import asyncio
 import signal
 
-import nats
-
+from nats_home import client
 from nats_home.device import Device
 
 
@@ -19,7 +18,7 @@ async def main() -> None:
     args = parser.parse_args()
     loop = asyncio.get_running_loop()
     loop.set_debug(False)
-    nc = await nats.connect(args.url, name=f"bench device {args.device}")
+    nc = await client.connect(args.url, name=f"bench device {args.device}")
     device = Device(
         nc,
         args.device,

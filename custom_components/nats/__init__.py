@@ -89,7 +89,7 @@ async def async_remove_config_entry_device(
     for identifier in device.identifiers:
         if (device_id := device_id_of(entry.entry_id, identifier)) is not None:
             hub.forget_device(device_id)
-            if hub.retention.available and hub.client is not None and hub.connected:
-                await async_purge_device(hub.client, hub.subjects, device_id)
+            if hub.retention.available and hub.jetstream_client is not None and hub.connected:
+                await async_purge_device(hub.jetstream_client, hub.subjects, device_id)
             await hub.device_config.async_forget(device_id)
     return True

@@ -17,15 +17,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 import itertools
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import nats.errors
 
 from .protocol.acknowledgement import ACK_BY_STATE, ACK_HEADER
-
-if TYPE_CHECKING:
-    from nats.aio.client import Client
-    from nats.aio.msg import Msg
+from .protocol.transport import NatsClient, NatsMsg
 
 STATUS_HEADER: Final = "Status"
 NO_RESPONDERS: Final = "503"
@@ -50,20 +47,20 @@ class CommandInbox:
         """Nothing is subscribed until async_start."""
         self._prefix = ""
         self._ids = itertools.count()
-        self._pending: dict[str, tuple[str, asyncio.Future[Msg | StateAck]]] = {}
+        self._pending: dict[str, tuple[str, asyncio.Future[NatsMsg | StateAck]]] = {}
         """reply subject → (the commanded entity's subject without its last token, the answer)"""
 
-    async def async_start(self, client: Client) -> None:
+    async def async_start(self, client: NatsClient) -> None:
         """Subscribe to this connection's command inbox (nats-py renews it on reconnect)."""
         self._prefix = client.new_inbox()
         await client.subscribe(f"{self._prefix}.*", cb=self._on_reply)
 
     async def async_request(
-        self, client: Client, subject: str, data: bytes, timeout: float, headers: dict[str, str] | None
-    ) -> Msg | StateAck:
+        self, client: NatsClient, subject: str, data: bytes, timeout: float, headers: dict[str, str] | None
+    ) -> NatsMsg | StateAck:
         """Publish a command and return its reply or StateAck; raise as nats-py's `request` would."""
         reply_to = f"{self._prefix}.{next(self._ids)}"
-        future: asyncio.Future[Msg | StateAck] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[NatsMsg | StateAck] = asyncio.get_running_loop().create_future()
         self._pending[reply_to] = (subject.rpartition(".")[0], future)
         try:
             await client.publish(
@@ -88,7 +85,7 @@ class CommandInbox:
         pending[1].set_result(StateAck(invalid))
         return True
 
-    async def _on_reply(self, msg: Msg) -> None:
+    async def _on_reply(self, msg: NatsMsg) -> None:
         pending = self._pending.pop(msg.subject, None)
         if pending is None or (future := pending[1]).done():
             return  # a late answer to a command that has timed out

@@ -9,7 +9,6 @@ from typing import Any, Final
 
 from homeassistant.exceptions import HomeAssistantError
 
-from nats.aio.client import Client
 import nats.errors
 
 from .command_inbox import CommandInbox, StateAck
@@ -29,6 +28,7 @@ from .protocol.errors import ProtocolError
 from .protocol.expiry import EXPIRED_ERROR
 from .protocol.models import Reply
 from .protocol.payloads import encode, parse_reply
+from .protocol.transport import NatsClient
 
 TRACE_HEADER: Final = "Nats-Trace-Dest"
 """nats-server 2.11+ publishes every hop of a message carrying it to the subject it names."""
@@ -48,7 +48,7 @@ def _error(key: str, **placeholders: str) -> HomeAssistantError:
 
 
 async def async_send_command(
-    client: Client | None,
+    client: NatsClient | None,
     inbox: CommandInbox,
     subject: str,
     payload: dict[str, Any],

@@ -22,7 +22,8 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 
-from nats.aio.client import Client, RawCredentials
+import nats.aio.client
+from nats.aio.client import RawCredentials
 import nats.errors
 
 from .const import (
@@ -42,6 +43,8 @@ from .const import (
     DOMAIN,
 )
 from .operator_auth import bundle_of, jwt_auth
+from .protocol import client as own_client
+from .protocol.transport import NatsClient
 
 CONNECT_TIMEOUT: Final = 5.0
 SCHEMES: Final = frozenset({"nats", "tls", "ws", "wss"})
@@ -106,6 +109,11 @@ def parse_servers(text: str | list[str]) -> list[str]:
             raise InvalidUrlError(f"{item}: expected scheme://host[:port]")
         servers.append(url)
     return servers
+
+
+def speaks_own(servers: list[str]) -> bool:
+    """Return whether this project's own client can reach these servers (not over websocket)."""
+    return all(urlsplit(url).scheme in own_client.SCHEMES for url in servers)
 
 
 def uses_tls(data: Mapping[str, Any]) -> bool:
@@ -285,11 +293,17 @@ async def async_open(
     disconnected_cb: EventCallback | None = None,
     reconnected_cb: EventCallback | None = None,
     auth: Mapping[str, Any] | None = None,
-) -> Client:
+    jetstream: bool = False,
+) -> NatsClient:
     """Connect, or raise ConnectionFailedError within CONNECT_TIMEOUT.
 
     `auth` replaces the entry's own authentication (operator mode's system
     user, which reaches the same servers with the same TLS).
+
+    The client is this project's own (protocol/client), which halves the
+    event-loop work of every message (docs/benchmarks.md), unless the
+    servers are websocket URLs, which it does not speak, or `jetstream` asks
+    for nats-py's JetStream API (streams, consumers, key-value buckets).
 
     nats-py retries a failing first connect forever and only reports why
     through error_cb, so the attempt is bounded here and every error kept.
@@ -304,7 +318,9 @@ async def async_open(
         if error_cb is not None:
             await error_cb(err)
 
-    client = Client()
+    client: NatsClient = (
+        nats.aio.client.Client() if jetstream or not speaks_own(data[CONF_SERVERS]) else own_client.Client()
+    )
     options: dict[str, Any] = {
         "servers": list(data[CONF_SERVERS]),
         "name": name,

@@ -100,9 +100,9 @@ class DeviceConfigStore:
 
     async def async_start(self, replicas: int) -> None:
         """Ensure the bucket (with the streams' replicas) and follow it, when the server has JetStream."""
-        if not self._hub.retention.available or self._hub.client is None:
+        if not self._hub.retention.available or self._hub.jetstream_client is None:
             return
-        js = self._hub.client.jetstream(timeout=5)
+        js = self._hub.jetstream_client.jetstream(timeout=5)
         try:
             try:
                 kv = await js.key_value(self.bucket)
@@ -272,13 +272,12 @@ class DeviceConfigStore:
         self._declared.pop(device_id, None)
         for stored in [stored for stored in self._stored if stored[0] == device_id]:
             del self._stored[stored]
-        if self._kv is None or self._hub.client is None or not self._hub.connected:
+        jetstream = self._hub.jetstream_client
+        if self._kv is None or jetstream is None or not self._hub.connected:
             return
         subject = f"$KV.{self.bucket}.{device_id}.>"
         try:
-            await self._hub.client.jetstream(timeout=5).purge_stream(
-                stream_name(self.bucket), subject=subject
-            )
+            await jetstream.jetstream(timeout=5).purge_stream(stream_name(self.bucket), subject=subject)
         except _NATS_ERRORS as err:
             _LOGGER.warning(
                 "Device %s: could not purge its settings from bucket %s: %s", device_id, self.bucket, err

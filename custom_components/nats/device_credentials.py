@@ -19,7 +19,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from nats.aio.msg import Msg
 import nats.errors
 
 from .connection import ConnectionFailedError, async_open, async_tls_context
@@ -29,6 +28,7 @@ from .operator_auth import bundle_of, credential_lifetime, jwt_auth
 from .protocol.credentials import AccountUpdateError, mint_device, revoke_device, secrets_snippet
 from .protocol.operator import UserCredentials
 from .protocol.tokens import is_valid_token
+from .protocol.transport import NatsMsg
 from .renewal import Renewal, expiring_issue_id
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class DeviceCredentials:
             await self.hub.platforms.async_set_up_now([BUTTON_PLATFORM])
         self.renewal.start()
 
-    async def _on_announce(self, msg: Msg) -> None:
+    async def _on_announce(self, msg: NatsMsg) -> None:
         device_id = self.hub.subjects.announce_device(msg.subject)
         if device_id:
             self.renewal.device_heard(device_id)

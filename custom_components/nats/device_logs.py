@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.util import dt as dt_util
 
-from nats.aio.msg import Msg
-
 from .protocol.device_logs import LogLine, RateLimiter, parse_log_line
 from .protocol.errors import ProtocolError
+from .protocol.transport import NatsMsg
 from .runtime import NatsRuntimeData
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ class DeviceLogs:
         """Return a device's recent lines, oldest first."""
         return list(self._lines.get(device_id, ()))
 
-    async def async_on_message(self, msg: Msg) -> None:
+    async def async_on_message(self, msg: NatsMsg) -> None:
         """Log, keep and fire one line; a malformed one is dropped with a (rate-limited) warning."""
         hub = self._hub
         device_id = hub.subjects.log_device(msg.subject)

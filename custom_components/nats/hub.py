@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 
-from nats.aio.client import Client
-from nats.aio.msg import Msg
+import nats.aio.client
 import nats.errors
 
 from . import device_history as history
@@ -46,6 +45,7 @@ from .protocol.models import Reply
 from .protocol.payloads import parse_event, parse_heartbeat, parse_state
 from .protocol.platform import EntityInfo
 from .protocol.subjects import Subjects
+from .protocol.transport import NatsClient, NatsMsg
 from .restore import RestoreSummary, async_restore
 from .retention import RetentionResult, async_ensure_streams
 
@@ -72,7 +72,11 @@ class NatsHub:
         self.entry = entry
         self.subjects = Subjects(entry.data.get(CONF_PREFIX, DEFAULT_PREFIX))
         self.clock = ControllerClock()
-        self.client: Client | None = None
+        self.client: NatsClient | None = None
+        """Every message: this project's own client unless the servers are websocket URLs."""
+        self.jetstream_client: nats.aio.client.Client | None = None
+        """nats-py, for its JetStream API (streams, consumers, the settings bucket): the same
+        connection as `client` when that is nats-py's, else a second one, off the hot path."""
         self.connected = False
         self.devices: dict[str, DeviceRuntime] = {}
         """Every announced device, by id: all the hub knows about each."""
@@ -104,23 +108,41 @@ class NatsHub:
     async def async_connect(self) -> None:
         """Connect, or raise the config entry error Home Assistant should act on."""
         tls = await async_tls_context(self.hass, self.entry.data)
+        name = f"Home Assistant ({self.hass.config.location_name})"
         try:
-            self.client = await async_open(
+            client = await async_open(
                 self.entry.data,
                 tls,
-                name=f"Home Assistant ({self.hass.config.location_name})",
+                name=name,
                 error_cb=self.client_errors.async_on_error,
                 disconnected_cb=self._on_disconnected,
                 reconnected_cb=self._on_reconnected,
             )
+            if isinstance(client, nats.aio.client.Client):
+                self.jetstream_client = client
+            else:
+                try:
+                    jetstream = await async_open(
+                        self.entry.data,
+                        tls,
+                        name=f"{name} JetStream",
+                        error_cb=self.client_errors.async_on_error,
+                        jetstream=True,
+                    )
+                except ConnectionFailedError:
+                    await client.close()
+                    raise
+                assert isinstance(jetstream, nats.aio.client.Client)
+                self.jetstream_client = jetstream
         except ConnectionFailedError as err:
             raise err.config_entry_error() from err
+        self.client = client
         self.connected = True
 
     async def async_start(self) -> None:
         """Subscribe to the home's subjects and ask every device to announce.
 
-        Closing the client drops the subscriptions; nats-py renews them on reconnect.
+        Closing the client drops the subscriptions; the client renews them on reconnect.
         """
         assert self.client is not None
         subjects = self.subjects
@@ -128,7 +150,8 @@ class NatsHub:
         await self.command_inbox.async_start(self.client)
         # Before any device is asked to announce: the streams must capture the answers.
         replicas = int(self.entry.options.get(CONF_REPLICAS, DEFAULT_REPLICAS))
-        self.retention = await async_ensure_streams(self.client, subjects, replicas)
+        assert self.jetstream_client is not None
+        self.retention = await async_ensure_streams(self.jetstream_client, subjects, replicas)
         await self.device_config.async_start(replicas)
         self.retention.async_update_issues(self.hass, self.entry)  # mismatches as repair issues
         if self.retention.available:  # every retained device and state, before any device speaks
@@ -158,7 +181,10 @@ class NatsHub:
             self.availability.disarm(device.liveness)
         await self.device_config.async_stop()  # its watch's tasks end with it, not after
         client, self.client = self.client, None
+        jetstream, self.jetstream_client = self.jetstream_client, None
         self.connected = False
+        if jetstream is not None and jetstream is not client and not jetstream.is_closed:
+            await jetstream.close()
         if client is None or client.is_closed:
             return
         with contextlib.suppress(nats.errors.Error, TimeoutError, OSError):
@@ -298,14 +324,14 @@ class NatsHub:
 
     # Message handlers (nats-py awaits them in order, per subscription)
 
-    async def _on_announce(self, msg: Msg) -> None:
+    async def _on_announce(self, msg: NatsMsg) -> None:
         subject_device = self.subjects.announce_device(msg.subject)
         if subject_device is None:
             return
         await self.discovery.async_handle(msg.subject, subject_device, msg.data)
 
     @callback
-    def _on_status(self, msg: Msg) -> None:
+    def _on_status(self, msg: NatsMsg) -> None:
         device_id = self.subjects.status_device(msg.subject)
         device = self.devices.get(device_id) if device_id is not None else None
         if device is None:
@@ -323,7 +349,7 @@ class NatsHub:
             self.availability.offline(device.liveness, history.REASON_OFFLINE_HEARTBEAT)
 
     @callback
-    def _on_state(self, msg: Msg) -> None:
+    def _on_state(self, msg: NatsMsg) -> None:
         parsed = self.subjects.parse_entity(msg.subject)
         if parsed is None:
             _LOGGER.debug("Ignoring state on malformed subject %s", msg.subject)
@@ -350,7 +376,7 @@ class NatsHub:
             entity.handle_state(value)
 
     @callback
-    def _on_event(self, msg: Msg) -> None:
+    def _on_event(self, msg: NatsMsg) -> None:
         """Fire a live event on its entity.
 
         Unlike a state, an event is never kept for later: one for an entity not

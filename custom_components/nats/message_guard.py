@@ -7,14 +7,14 @@ import inspect
 import logging
 from typing import cast
 
-from nats.aio.msg import Msg
+from .protocol.transport import NatsMsg
 
 _LOGGER = logging.getLogger(__name__)
 
 
 def guarded(
-    handler: Callable[[Msg], Awaitable[None]] | Callable[[Msg], None],
-) -> Callable[[Msg], Awaitable[None]]:
+    handler: Callable[[NatsMsg], Awaitable[None]] | Callable[[NatsMsg], None],
+) -> Callable[[NatsMsg], Awaitable[None]]:
     """Log whatever a handler did not expect with the message's subject.
 
     nats-py would hand it to error_cb without the subject; one bad message
@@ -23,18 +23,18 @@ def guarded(
     a coroutine of its own: one object less per message on the ingest path.
     """
     if inspect.iscoroutinefunction(handler):
-        awaited = cast("Callable[[Msg], Awaitable[None]]", handler)
+        awaited = cast("Callable[[NatsMsg], Awaitable[None]]", handler)
 
-        async def _handle(msg: Msg) -> None:
+        async def _handle(msg: NatsMsg) -> None:
             try:
                 await awaited(msg)
             except Exception:
                 _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
 
         return _handle
-    called = cast("Callable[[Msg], None]", handler)
+    called = cast("Callable[[NatsMsg], None]", handler)
 
-    async def _call(msg: Msg) -> None:
+    async def _call(msg: NatsMsg) -> None:
         try:
             called(msg)
         except Exception:

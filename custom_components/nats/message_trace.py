@@ -29,7 +29,6 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 
-from nats.aio.msg import Msg
 import nats.errors
 
 from .commands import trace_destination
@@ -38,6 +37,7 @@ from .device_history import redact_command
 from .protocol.errors import ProtocolError
 from .protocol.permissions import TRACE_INBOX_PREFIX
 from .protocol.platforms import PLATFORMS
+from .protocol.transport import NatsMsg
 from .protocol.validators import validate
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class _Traces:
     received: list[dict[str, Any]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def on_message(self, msg: Msg) -> None:
+    async def on_message(self, msg: NatsMsg) -> None:
         try:
             trace = json.loads(msg.data)
         except ValueError:

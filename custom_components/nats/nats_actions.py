@@ -24,12 +24,11 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.json import json_bytes
 from homeassistant.util.json import json_loads
 
-from nats.aio.client import Client
-from nats.aio.msg import Msg
 import nats.errors
 
 from .const import DOMAIN
 from .hub import NatsHub
+from .protocol.transport import NatsClient, NatsMsg
 from .runtime import NatsConfigEntry
 from .subject_rules import subject_problem
 
@@ -106,7 +105,7 @@ def encode_payload(payload: object, subject: str) -> bytes:
         raise _invalid("action_invalid_payload", subject=subject, error=str(err)) from None
 
 
-def reply_response(msg: Msg) -> dict[str, Any]:
+def reply_response(msg: NatsMsg) -> dict[str, Any]:
     """Return a reply as response data: its text, its JSON when it is JSON, its headers."""
     text = msg.data.decode(errors="replace")
     response: dict[str, Any] = {"payload": text, "headers": dict(msg.headers or {})}
@@ -115,7 +114,7 @@ def reply_response(msg: Msg) -> dict[str, Any]:
     return response
 
 
-def _target(hass: HomeAssistant, call: ServiceCall) -> tuple[NatsHub, Client, str]:
+def _target(hass: HomeAssistant, call: ServiceCall) -> tuple[NatsHub, NatsClient, str]:
     """Return the hub, its connected client and the checked subject of a call."""
     subject: str = call.data[ATTR_SUBJECT]
     if (problem := subject_problem(subject, wildcards=False)) is not None:
@@ -145,7 +144,7 @@ class _Refusal:
         self.refused.cancel()
 
 
-async def async_publish(hub: NatsHub, client: Client, subject: str, payload: bytes, headers: Any) -> None:
+async def async_publish(hub: NatsHub, client: NatsClient, subject: str, payload: bytes, headers: Any) -> None:
     """Publish and return once the server has it; a translated error when it refused it.
 
     Two flushes: nats-py's first PING may overtake the PUB still in its
@@ -167,11 +166,13 @@ async def async_publish(hub: NatsHub, client: Client, subject: str, payload: byt
 
 
 async def async_request(
-    hub: NatsHub, client: Client, subject: str, payload: bytes, headers: Any, timeout: float
-) -> Msg:
+    hub: NatsHub, client: NatsClient, subject: str, payload: bytes, headers: Any, timeout: float
+) -> NatsMsg:
     """Send a request and return the reply; a translated error for each way it fails."""
     refusal = _Refusal(hub, subject)
-    request = asyncio.ensure_future(client.request(subject, payload, timeout=timeout, headers=headers))
+    request: asyncio.Future[NatsMsg] = asyncio.ensure_future(
+        client.request(subject, payload, timeout=timeout, headers=headers)
+    )
     waiting: set[asyncio.Future[Any]] = {request, refusal.refused}
     try:
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)

@@ -17,13 +17,11 @@ import logging
 import time
 from typing import TYPE_CHECKING, Final
 
-from nats.aio.client import Client
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 import nats.errors
 
 from .protocol import PROTOCOL_VERSION
 from .protocol.payloads import claimed_device_id, encode
+from .protocol.transport import NatsClient, NatsMsg, NatsSubscription
 
 if TYPE_CHECKING:
     from .hub import NatsHub
@@ -61,7 +59,7 @@ class Presence:
         )
         answered: set[str] = set()
 
-        async def _on_answer(msg: Msg) -> None:
+        async def _on_answer(msg: NatsMsg) -> None:
             # The announcement itself is handled from the device's own subject.
             if device_id := claimed_device_id(msg.data):
                 answered.add(device_id)
@@ -78,7 +76,7 @@ class Presence:
             hub.hass, self._async_gather(subscription, sent_at, answered), "nats discovery gather"
         )
 
-    async def _async_gather(self, subscription: Subscription, sent_at: float, answered: set[str]) -> None:
+    async def _async_gather(self, subscription: NatsSubscription, sent_at: float, answered: set[str]) -> None:
         await asyncio.sleep(GATHER_WINDOW)
         try:
             await subscription.unsubscribe()
@@ -93,7 +91,7 @@ class Presence:
             ", ".join(silent) or "none",
         )
 
-    async def async_say_offline(self, client: Client) -> None:
+    async def async_say_offline(self, client: NatsClient) -> None:
         """Tell devices Home Assistant is going (they keep working; commands stop)."""
         if not client.is_connected:
             return

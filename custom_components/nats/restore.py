@@ -53,14 +53,15 @@ class _Retained:
 
 async def async_restore(hub: NatsHub) -> RestoreSummary:
     """Read the home's streams back and create every device they keep, with its states."""
-    assert hub.client is not None
+    client = hub.jetstream_client
+    assert client is not None
     started = time.monotonic()
     subjects = hub.subjects
     devices_stream, states_stream = stream_names(subjects)
     announcements, states, heartbeats = await asyncio.gather(
-        async_read_last_messages(hub.client, devices_stream, subjects.announce_any),
-        async_read_last_messages(hub.client, states_stream, subjects.state_any),
-        async_read_last_messages(hub.client, states_stream, subjects.status_any),
+        async_read_last_messages(client, devices_stream, subjects.announce_any),
+        async_read_last_messages(client, states_stream, subjects.state_any),
+        async_read_last_messages(client, states_stream, subjects.status_any),
     )
     retained = _by_device(hub, states, heartbeats)
     available = 0

@@ -42,12 +42,11 @@ from homeassistant.helpers.trigger import (
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util.json import json_loads
 
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 import nats.errors
 
 from .const import DOMAIN
 from .hub import PENDING_BYTES_LIMIT, PENDING_MSGS_LIMIT
+from .protocol.transport import NatsMsg, NatsSubscription
 from .runtime import NatsConfigEntry
 from .subject_rules import subject_problem
 
@@ -73,10 +72,10 @@ _OPTIONS_SCHEMA_DICT: Final[dict[vol.Marker, Any]] = {
 }
 _SCHEMA: Final = vol.Schema({vol.Required(CONF_OPTIONS): _OPTIONS_SCHEMA_DICT})
 
-type MessageHandler = Callable[[NatsConfigEntry, Msg], None]
+type MessageHandler = Callable[[NatsConfigEntry, NatsMsg], None]
 
 
-def message_variables(entry: NatsConfigEntry, msg: Msg) -> dict[str, Any]:
+def message_variables(entry: NatsConfigEntry, msg: NatsMsg) -> dict[str, Any]:
     """Return a message's trigger variables; `payload_json` only when the payload is JSON."""
     text = msg.data.decode(errors="replace")
     variables: dict[str, Any] = {
@@ -95,7 +94,7 @@ def message_variables(entry: NatsConfigEntry, msg: Msg) -> dict[str, Any]:
 class _EntrySubscription:
     """The subscription on one entry's connection, and its permissions watch."""
 
-    subscription: Subscription | None = None
+    subscription: NatsSubscription | None = None
     stops: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -158,7 +157,7 @@ class SubjectListener:
 
         record.stops.append(hub.client_errors.listen_violations(_on_violation))
 
-        async def _on_message(msg: Msg) -> None:
+        async def _on_message(msg: NatsMsg) -> None:
             self._handler(entry, msg)
 
         try:
@@ -173,7 +172,7 @@ class SubjectListener:
                 await client.flush(timeout=CONFIRM_TIMEOUT)
         except (nats.errors.Error, TimeoutError, OSError) as err:
             # Not connected now: nats-py sends the subscription when it reconnects.
-            _LOGGER.debug("Subscription of the nats trigger to %s not confirmed yet: %s", subject, err)
+            _LOGGER.debug("NatsSubscription of the nats trigger to %s not confirmed yet: %s", subject, err)
         if self._stopped or self._entries.get(entry.entry_id) is not record:
             self._end(record)  # the automation or the entry went meanwhile
             return
@@ -205,7 +204,7 @@ class SubjectListener:
             self._drop(entry_id)
 
 
-async def _async_unsubscribe(subscription: Subscription) -> None:
+async def _async_unsubscribe(subscription: NatsSubscription) -> None:
     # A closed connection has already dropped it.
     with contextlib.suppress(nats.errors.Error, OSError):
         await subscription.unsubscribe()
@@ -248,7 +247,7 @@ class NatsMessageTrigger(Trigger):
     ) -> CALLBACK_TYPE:
         """Subscribe and run the action for every message."""
 
-        def _on_message(entry: NatsConfigEntry, msg: Msg) -> None:
+        def _on_message(entry: NatsConfigEntry, msg: NatsMsg) -> None:
             run_action(message_variables(entry, msg), f"NATS message on {msg.subject}")
 
         listener = SubjectListener(self._hass, self._subject, self._entry_id, _on_message)

@@ -19,8 +19,7 @@ import random
 import signal
 from typing import Any
 
-import nats
-
+from nats_home import client
 from nats_home.config_settings import ConfigValue
 from nats_home.device import CommandRejectedError, Device
 from nats_home.permissions import device_inbox_prefix
@@ -79,7 +78,8 @@ DEVICE_ID = "desk-plug"
 
 async def run(server: str, prefix: str, user: str | None = None, password: str | None = None) -> None:
     """Connect, announce, report power every few seconds until stopped."""
-    nc = await nats.connect(
+    # nats_home's own client: nats-py's API at about half the latency (nats.connect works too).
+    nc = await client.connect(
         server,
         name=DEVICE_ID,
         max_reconnect_attempts=-1,

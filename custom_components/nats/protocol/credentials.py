@@ -16,7 +16,6 @@ import json
 import time
 from typing import Any, Final
 
-from nats.aio.client import Client
 import nats.errors
 
 from . import nats_jwt
@@ -24,6 +23,7 @@ from .errors import ProtocolError
 from .nats_jwt import JwtError
 from .operator import OperatorBundle, UserCredentials, user_jwt
 from .permissions import device_permissions
+from .transport import NatsClient
 
 __all__ = [
     "DEFAULT_LIFETIME",
@@ -134,7 +134,7 @@ def secrets_snippet(device_id: str, creds: UserCredentials, *, prefix: str = "ho
     )
 
 
-async def _account_request(system: Client, subject: str, payload: bytes) -> dict[str, Any]:
+async def _account_request(system: NatsClient, subject: str, payload: bytes) -> dict[str, Any]:
     try:
         reply = await system.request(subject, payload, timeout=ACCOUNT_TIMEOUT)
     except (nats.errors.NoRespondersError, TimeoutError) as err:
@@ -154,7 +154,7 @@ async def _account_request(system: Client, subject: str, payload: bytes) -> dict
 
 
 async def revoke_device(
-    system: Client, bundle: OperatorBundle, public: str, *, at: int | None = None
+    system: NatsClient, bundle: OperatorBundle, public: str, *, at: int | None = None
 ) -> None:
     """Revoke every JWT of the key `public` issued up to `at` (now): the server closes and refuses it.
 

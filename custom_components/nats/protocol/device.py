@@ -17,9 +17,6 @@ import random
 import time
 from typing import Any, Final
 
-from nats.aio.client import Client
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 import nats.errors
 
 from . import PROTOCOL_VERSION
@@ -33,6 +30,7 @@ from .payloads import decode_json, describe_entity, encode, parse_command
 from .platform import EntityInfo
 from .platforms import PLATFORMS
 from .subjects import Subjects
+from .transport import NatsClient, NatsMsg, NatsSubscription
 
 _LOGGER = logging.getLogger(__name__)
 MAX_ERROR: Final = 255
@@ -52,7 +50,7 @@ class Device:
 
     def __init__(
         self,
-        nc: Client,
+        nc: NatsClient,
         device_id: str,
         name: str,
         entities: list[dict[str, Any]],
@@ -82,7 +80,7 @@ class Device:
         self.presses: dict[str, int] = {}
         """Stateless commands (button presses) carried out, per entity."""
         self._infos = _describe(entities)
-        self._subscriptions: list[Subscription] = []
+        self._subscriptions: list[NatsSubscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
         self._started = time.monotonic()
@@ -284,19 +282,19 @@ class Device:
             replies, self._announce_replies = self._announce_replies, []
         await self.announce(*replies)
 
-    async def _on_discovery(self, msg: Msg) -> None:
+    async def _on_discovery(self, msg: NatsMsg) -> None:
         with contextlib.suppress(ProtocolError):
             self.expiry.observe_message(decode_json(msg.data))
         self._schedule_announce(msg.reply or None)
 
-    async def _on_ha_status(self, msg: Msg) -> None:
+    async def _on_ha_status(self, msg: NatsMsg) -> None:
         with contextlib.suppress(ProtocolError):
             status = decode_json(msg.data)
             self.expiry.observe_message(status)
             if status.get("status") == "online":
                 self._schedule_announce(None)
 
-    async def _on_command(self, msg: Msg) -> None:
+    async def _on_command(self, msg: NatsMsg) -> None:
         parsed = self.subjects.parse_entity(msg.subject)
         entity = self.entities.get(parsed.entity_id) if parsed else None
         if parsed is None or entity is None or entity["platform"] != parsed.platform:
@@ -337,7 +335,7 @@ class Device:
         await self._publish_state(parsed.entity_id, state)
         await self._reply(msg, {"ok": True, "state": state})
 
-    async def _on_credentials(self, msg: Msg) -> None:
+    async def _on_credentials(self, msg: NatsMsg) -> None:
         """Keep a renewed JWT (docs/protocol.md, Credentials) and reconnect with it."""
         assert self.credentials is not None  # subscribed only with credentials
         try:
@@ -358,7 +356,7 @@ class Device:
             await self.nc.flush()
         await self.nc.force_reconnect()
 
-    async def _reply(self, msg: Msg, payload: dict[str, Any]) -> None:
+    async def _reply(self, msg: NatsMsg, payload: dict[str, Any]) -> None:
         if msg.reply:
             # Not msg.respond(), which copies the request's headers: a traced command's
             # Nats-Trace-Dest would make the server drop the reply, as a device may not

@@ -14,9 +14,6 @@ import logging
 import time
 from typing import Any, Final
 
-from nats.aio.client import Client
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 import nats.errors
 
 from .config_settings import (
@@ -31,6 +28,7 @@ from .config_settings import (
     is_deleted,
 )
 from .errors import ProtocolError
+from .transport import NatsClient, NatsMsg, NatsSubscription
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,7 +52,7 @@ class DeviceSettings:
 
     def __init__(
         self,
-        nc: Client,
+        nc: NatsClient,
         device_id: str,
         prefix: str,
         config: list[dict[str, Any]],
@@ -81,7 +79,7 @@ class DeviceSettings:
         self._live: set[str] = set()
         self._confirming: dict[str, asyncio.Task[None]] = {}
 
-    async def start(self) -> Subscription | None:
+    async def start(self) -> NatsSubscription | None:
         """Follow changes, read the stored values, re-read after reconnects; None if none is declared."""
         if not self.settings:
             return None
@@ -106,7 +104,7 @@ class DeviceSettings:
             if setting_id not in self._live and (stored := _stored(reply)) is not None:
                 await self._apply(setting_id, stored or None)
 
-    async def _direct_get(self, setting_id: str) -> Msg | None:
+    async def _direct_get(self, setting_id: str) -> NatsMsg | None:
         """Ask the store for a setting's last message; None when nothing answers (no JetStream)."""
         subject = direct_get_subject(self.bucket, self.device_id, setting_id)
         try:
@@ -114,7 +112,7 @@ class DeviceSettings:
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
             return None
 
-    async def _on_change(self, msg: Msg) -> None:
+    async def _on_change(self, msg: NatsMsg) -> None:
         setting_id = msg.subject.rpartition(".")[2]
         if setting_id not in self.settings:
             return
@@ -184,7 +182,7 @@ class DeviceSettings:
                 await self.read()
 
 
-def _stored(reply: Msg | None) -> bytes | None:
+def _stored(reply: NatsMsg | None) -> bytes | None:
     """Return the value a direct get found, b"" for none (deleted or never set), None for no answer."""
     if reply is None:
         return None

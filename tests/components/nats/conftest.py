@@ -30,6 +30,7 @@ from nats_home.device import Device
 from nats_home.operator import HomeSetup, UserCredentials
 from nats_home.permissions import device_inbox_prefix
 
+from ...nats_fixtures import until
 from ...nats_operator import operator_server
 from ...nats_server import NatsServer
 
@@ -250,4 +251,8 @@ async def start_device(
     for device in started:
         with contextlib.suppress(Exception):
             await device.stop(clean=False)
+        # A device that renewed its credentials reconnects (device.py); nats-py's
+        # close() in the middle of that reconnect raises CancelledError.
+        with contextlib.suppress(TimeoutError):
+            await until(lambda nc=device.nc: not nc.is_reconnecting, 5)
         await device.nc.close()

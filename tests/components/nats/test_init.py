@@ -32,11 +32,15 @@ def _closed_ha_connections(server: NatsServer) -> list[dict[str, object]]:
 async def test_subscriptions(
     hass: HomeAssistant, setup_entry: MockConfigEntry, nats_server: NatsServer
 ) -> None:
-    """Home Assistant holds one connection with exactly the home's subscriptions."""
+    """Home Assistant holds one connection with exactly the home's subscriptions, and one for JetStream."""
     connections = await hass.async_add_executor_job(_ha_connections, nats_server)
-    assert len(connections) == 1
-    # Besides the reply inbox nats-py keeps for requests (JetStream's, at set-up).
-    assert _home_subscriptions(connections[0]) == [
+    assert sorted(str(c["name"]).endswith("JetStream") for c in connections) == [False, True]
+    core = next(c for c in connections if not str(c["name"]).endswith("JetStream"))
+    jetstream = next(c for c in connections if str(c["name"]).endswith("JetStream"))
+    # The JetStream connection follows the settings bucket, and nothing of the home's live traffic.
+    assert not any(s.startswith("home.") for s in _home_subscriptions(jetstream))
+    # Besides the inbox the commands' answers arrive on.
+    assert _home_subscriptions(core) == [
         "home.devices.*.*.*.event",
         "home.devices.*.*.*.state",
         "home.devices.*.log",
@@ -73,13 +77,15 @@ def _tasks_of(client: object) -> set[asyncio.Task[object]]:
 async def test_unload_leaves_nothing_behind(
     hass: HomeAssistant, config_entry: MockConfigEntry, nats_server: NatsServer, device_factory: DeviceFactory
 ) -> None:
-    """Unloading closes the connection, its subscriptions and every task it started."""
+    """Unloading closes both connections, their subscriptions and every task they started."""
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await device_factory("loft", [{"platform": "switch", "id": "fan"}], heartbeat_interval=1)
     await wait_for(hass, lambda: hass.states.get("switch.loft_fan") is not None)
-    client = config_entry.runtime_data.hub.client
-    assert _tasks_of(client), "the check below must see the client's tasks while it runs"
+    hub = config_entry.runtime_data.hub
+    clients = (hub.client, hub.jetstream_client)
+    # The own client runs no task of its own while idle; nats-py's does (reader, flusher, pinger).
+    assert _tasks_of(hub.jetstream_client), "the check below must see the client's tasks while it runs"
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -89,12 +95,12 @@ async def test_unload_leaves_nothing_behind(
     async with asyncio.timeout(10):
         while True:
             closed = await hass.async_add_executor_job(_closed_ha_connections, nats_server)
-            if closed and not await hass.async_add_executor_job(_ha_connections, nats_server):
+            if len(closed) == 2 and not await hass.async_add_executor_job(_ha_connections, nats_server):
                 break
             await asyncio.sleep(0.02)
-    assert [c["reason"] for c in closed] == ["Client Closed"]
+    assert [c["reason"] for c in closed] == ["Client Closed", "Client Closed"]
     assert state_of(hass, "switch.loft_fan")() == STATE_UNAVAILABLE
-    assert _tasks_of(client) == set()
+    assert all(_tasks_of(client) == set() for client in clients)
 
 
 async def test_reload(
@@ -109,8 +115,10 @@ async def test_reload(
     await wait_for(hass, lambda: state_of(hass, "switch.loft_fan")() == "on")
     assert len(hass.states.async_entity_ids()) == 1
     connections = await hass.async_add_executor_job(_ha_connections, nats_server)
-    assert len(connections) == 1
-    assert len(_home_subscriptions(connections[0])) == 6
+    assert len(connections) == 2  # the live one and the JetStream one, no leftovers
+    assert sorted(
+        len(_home_subscriptions(c)) for c in connections if not str(c["name"]).endswith("JetStream")
+    ) == [6]
 
 
 async def test_server_down_retries(

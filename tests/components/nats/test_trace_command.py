@@ -156,12 +156,12 @@ async def test_server_too_old(
     """A server older than 2.11 does not trace: the action says so and sends nothing.
 
     Only nats-server 2.15 is installed here, so the client is told the server it
-    is connected to announced 2.10 (what nats-py reads from the server's INFO).
+    is connected to announced 2.10 (what the client reads from the server's INFO).
     """
     device = await start_desk(nats_server.url)
     client = setup_entry.runtime_data.hub.client
     assert client is not None
-    client._current_server.server_version = "2.10.22"  # type: ignore[union-attr]
+    client.server_info["version"] = "2.10.22"  # type: ignore[union-attr]
     with pytest.raises(ServiceValidationError) as err:
         await _trace(hass, "switch.desk_relay", {"state": "ON"})
     assert err.value.translation_key == "trace_unsupported_server"

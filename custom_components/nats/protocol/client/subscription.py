@@ -1,0 +1,282 @@
+"""A subscription: hands its messages to a callback one at a time, in order, or queues them for next_msg."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+import nats.errors
+
+from .msg import Msg
+
+if TYPE_CHECKING:
+    from .client import Client
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_PENDING_MSGS_LIMIT: Final = 512 * 1024
+DEFAULT_PENDING_BYTES_LIMIT: Final = 128 * 1024 * 1024
+"""nats-py's defaults: messages a slow callback may fall behind by before new ones are dropped."""
+
+type MessageCallback = Callable[[Msg], Awaitable[None] | None]
+"""An async function as for nats-py, or a plain one (called in place, nothing to await)."""
+
+
+class Subscription:
+    """One SUB on the server.
+
+    A callback runs at once for each message, inside the read (see
+    _start): when it finishes without waiting, which is the usual case, the
+    message costs no task and no loop iteration. When it waits, or when the
+    client has run enough callbacks in one read, later messages queue and
+    run in the client's rounds over the backlogs, in order: a flood on one
+    subscription neither starves the event loop nor holds up the messages
+    of another (a command's reply behind 50,000 states). Past the pending
+    limits, messages are dropped and the client's error callback is told
+    (a slow consumer).
+    """
+
+    __slots__ = (
+        "_backlog",
+        "_backlog_bytes",
+        "_cb",
+        "_client",
+        "_closed",
+        "_delivered",
+        "_max",
+        "_pending_bytes_limit",
+        "_pending_msgs_limit",
+        "_queue",
+        "_running",
+        "queue",
+        "sid",
+        "subject",
+    )
+
+    def __init__(
+        self,
+        client: Client,
+        sid: int,
+        subject: str,
+        queue: str,
+        cb: MessageCallback | None,
+        pending_msgs_limit: int,
+        pending_bytes_limit: int,
+    ) -> None:
+        self._client = client
+        self.sid = sid
+        self.subject = subject
+        self.queue = queue
+        self._cb = cb
+        self._pending_msgs_limit = pending_msgs_limit
+        self._pending_bytes_limit = pending_bytes_limit
+        self._backlog: deque[Msg] = deque()
+        self._backlog_bytes = 0
+        self._running: asyncio.Task[None] | None = None
+        self._queue: asyncio.Queue[Msg | None] | None = None if cb is not None else asyncio.Queue()
+        self._delivered = 0
+        self._max = 0
+        self._closed = False
+
+    @property
+    def delivered(self) -> int:
+        """Messages received so far."""
+        return self._delivered
+
+    @property
+    def remaining(self) -> int:
+        """Messages still to come before an unsubscribe with a limit ends the subscription (0: no limit)."""
+        return self._max - self._delivered if self._max else 0
+
+    @property
+    def pending_msgs(self) -> int:
+        """Messages received and not yet handed over."""
+        return len(self._backlog) + (self._queue.qsize() if self._queue is not None else 0)
+
+    def deliver(self, msg: Msg, *, later: bool = False) -> None:
+        """Hand over one message (called by the client for each message on this sid).
+
+        `later`: the client has run enough callbacks in this read; the message
+        waits for the client's next round over the backlogs (fairness).
+        """
+        if self._closed:
+            return
+        self._delivered += 1
+        if self._max and self._delivered >= self._max:
+            self._client.forget(self)
+            self._closed = True
+        if self._queue is not None:
+            if self._queue.qsize() >= self._pending_msgs_limit:
+                self._slow_consumer(msg)
+                return
+            self._queue.put_nowait(msg)
+            if self._closed:
+                self._queue.put_nowait(None)
+            return
+        if later or self._running is not None or self._backlog:
+            if (
+                len(self._backlog) >= self._pending_msgs_limit
+                or self._backlog_bytes + len(msg.data) > self._pending_bytes_limit
+            ):
+                self._slow_consumer(msg)
+                return
+            self._backlog.append(msg)
+            self._backlog_bytes += len(msg.data)
+            if self._running is None:
+                self._client.backlogged(self)
+            return
+        self._start(msg)
+
+    def run_backlog(self, count: int) -> None:
+        """Run up to count queued messages (the client's round over the backlogs); ask for another round."""
+        backlog = self._backlog
+        while count and backlog and self._running is None:
+            count -= 1
+            msg = backlog.popleft()
+            self._backlog_bytes -= len(msg.data)
+            self._start(msg)
+        if backlog and self._running is None:
+            self._client.backlogged(self)
+
+    def _start(self, msg: Msg) -> None:
+        """Run the callback for msg here and now; only if it waits does it get a task to finish in.
+
+        A coroutine is stepped by hand (as a task's first step would): most
+        callbacks finish without waiting, and then cost no task at all (a task
+        per message is most of their cost, and in asyncio's debug mode, which
+        Home Assistant's tests run in, a task records its creation's stack).
+        """
+        cb = self._cb
+        assert cb is not None
+        try:
+            coro = cb(msg)
+            if not isinstance(coro, Coroutine):
+                return  # a plain function, or an awaitable nobody needs to wait for
+            yielded = coro.send(None)
+        except StopIteration:
+            return
+        except Exception as err:  # noqa: BLE001 - a callback's error must not stop the subscription
+            self._failed(err)
+            return
+        self._running = self._client.loop.create_task(self._finish(coro, yielded))
+
+    async def _finish(self, coro: Coroutine[Any, Any, None], yielded: object) -> None:
+        """Finish a callback that waited; the messages that queued behind it go to the client's rounds."""
+        try:
+            await _resume(coro, yielded)
+        except Exception as err:  # noqa: BLE001 - reported, as for any callback
+            self._failed(err)
+        finally:
+            self._running = None
+            if self._backlog:
+                self._client.backlogged(self)
+
+    def _failed(self, err: Exception) -> None:
+        _LOGGER.error("Callback for %s failed", self.subject, exc_info=err)
+        self._client.report_soon(err)
+
+    def _slow_consumer(self, msg: Msg) -> None:
+        self._client.report_soon(
+            nats.errors.SlowConsumerError(subject=msg.subject, reply=msg.reply, sid=self.sid, sub=self)  # type: ignore[arg-type]
+        )
+
+    async def next_msg(self, timeout: float | None = 1.0) -> Msg:
+        """Return the next message of a subscription without callback."""
+        if self._queue is None:
+            raise nats.errors.Error("next_msg needs a subscription without callback")
+        if self._closed and self._queue.empty():
+            raise nats.errors.ConnectionClosedError
+        try:
+            async with asyncio.timeout(timeout):
+                msg = await self._queue.get()
+        except TimeoutError:
+            raise nats.errors.TimeoutError from None
+        if msg is None:
+            raise nats.errors.ConnectionClosedError
+        return msg
+
+    @property
+    def messages(self) -> AsyncIterator[Msg]:
+        """The messages of a subscription without callback, until it ends."""
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Msg]:
+        while True:
+            try:
+                yield await self.next_msg(timeout=None)
+            except nats.errors.ConnectionClosedError:
+                return
+
+    async def unsubscribe(self, limit: int = 0) -> None:
+        """End the subscription now, or after `limit` messages in all."""
+        if self._closed:
+            raise nats.errors.BadSubscriptionError
+        if limit and self._delivered < limit:
+            self._max = limit
+            self._client.send_unsub(self.sid, limit)
+            return
+        self.close()
+        self._client.send_unsub(self.sid)
+
+    async def drain(self) -> None:
+        """Unsubscribe, then wait until every message received so far was handled."""
+        if not self._closed:
+            self.close(discard=False)
+            self._client.send_unsub(self.sid)
+        await self.wait_handled()
+
+    async def wait_handled(self) -> None:
+        """Wait until the callback has handled every message received."""
+        while self._running is not None or self._backlog:
+            if self._running is not None:
+                await asyncio.shield(self._running)
+            else:
+                await asyncio.sleep(0)  # the client's next round over the backlogs
+
+    def close(self, *, discard: bool = True) -> None:
+        """Take no more messages (the connection closed, or the subscription ended).
+
+        Messages still queued for the callback are dropped, as nats-py drops
+        them on unsubscribe and close, unless the subscription is draining.
+        """
+        if discard:
+            self._backlog.clear()
+            self._backlog_bytes = 0
+        if self._closed:
+            return
+        self._closed = True
+        self._client.forget(self)
+        if self._queue is not None:
+            self._queue.put_nowait(None)
+
+
+async def _resume(coro: Coroutine[Any, Any, None], yielded: object) -> None:
+    """Drive a coroutine that was stepped by hand and yielded, to its end, as its task would have.
+
+    The coroutine yielded the future it awaits (or None, for a bare yield):
+    once that future is done, sending None makes the coroutine read its
+    result or exception itself. Cancelling this task cancels that future, as
+    cancelling a task cancels what it awaits.
+    """
+    while True:
+        try:
+            if isinstance(yielded, asyncio.Future):
+                await asyncio.wait((yielded,))
+            else:
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            if isinstance(yielded, asyncio.Future) and yielded.cancel():
+                pass  # the coroutine reads the cancellation from its future
+            else:
+                try:
+                    yielded = coro.throw(asyncio.CancelledError())
+                except StopIteration:
+                    return
+                continue
+        try:
+            yielded = coro.send(None)
+        except StopIteration:
+            return

@@ -1,0 +1,1 @@
+"""Tests of nats_home.client, the project's own NATS client, against real nats-servers."""
