@@ -1,8 +1,9 @@
 """Command round trip: HA service call -> device -> reply/state -> HA state updated.
 
 NATS Home (confirmed commands) side by side with HA's own MQTT integration
-(MQTT discovery, Mosquitto, fire-and-forget), plus two floors: raw nats-py
-request-reply to the same device, and an in-memory HA switch (no transport).
+(MQTT discovery, Mosquitto, fire-and-forget), plus three floors: raw
+request-reply to the same device with nats-py and with the project's own
+client, and an in-memory HA switch (no transport).
 Everything runs in one real Home Assistant process (`hass -c`, asyncio debug
 off); each device is its own process.
 
@@ -20,6 +21,7 @@ SIDES = {
     "nats": "NATS Home (confirmed by the device's state)",
     "mqtt": "HA MQTT + Mosquitto (fire-and-forget)",
     "raw_nats": "floor: raw nats-py request-reply",
+    "raw_own": "floor: raw request-reply, own client",
     "memory": "floor: in-memory HA switch",
 }
 
@@ -57,7 +59,12 @@ def main() -> None:
             "rounds": rounds,
             "profile": [f"roundtrip-{s}" for s in SIDES] if args.profile else [],
             # Whose CPU time a command costs on the far side of the broker.
-            "device_pids": {"nats": nats_device.pid, "raw_nats": nats_device.pid, "mqtt": mqtt_device.pid},
+            "device_pids": {
+                "nats": nats_device.pid,
+                "raw_nats": nats_device.pid,
+                "raw_own": nats_device.pid,
+                "mqtt": mqtt_device.pid,
+            },
         }
         result = bench.run_ha(job, "roundtrip")
     elapsed = time.monotonic() - started
@@ -91,7 +98,7 @@ def main() -> None:
         foreign = ", ".join(load_note({"foreign_cores": f}) for f in row["foreign"])
         ha = row["ha"]
         # The raw floor does not go through Home Assistant: its loop only idles meanwhile.
-        in_ha = side != "raw_nats"
+        in_ha = not side.startswith("raw_")
         lines.append(
             f"| {label} | {fmt_spread(s[50], 1e3)} | {fmt_spread(s[95], 1e3)} | {fmt_spread(s[99], 1e3)} "
             f"| {row['commands']} ({row['failures']}) | {foreign} "

@@ -1,4 +1,4 @@
-"""Floor: raw nats-py request-reply to the round-trip device's command subject (own process).
+"""Floor: raw request-reply to the round-trip device's command subject (own process), nats-py or own client.
 
 Prints one JSON object: {"debug": bool, "latencies": [seconds, ...]}.
 """
@@ -12,6 +12,8 @@ import time
 
 import nats
 
+from nats_home import client
+
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
@@ -19,10 +21,12 @@ async def main() -> None:
     parser.add_argument("--subject", required=True)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--client", choices=("nats-py", "own"), default="nats-py")
     args = parser.parse_args()
     loop = asyncio.get_running_loop()
     loop.set_debug(False)
-    nc = await nats.connect(args.url, name="bench raw request-reply")
+    connect = client.connect if args.client == "own" else nats.connect
+    nc = await connect(args.url, name="bench raw request-reply")
     payloads = [b'{"state":"ON"}', b'{"state":"OFF"}']
     latencies = []
     for i in range(args.warmup + args.n):

@@ -17,13 +17,13 @@ _LOGGER = logging.getLogger(__name__)
 DROP_WARNING_INTERVAL: Final = 60.0
 """Seconds between two warnings about dropped messages (each drop is counted)."""
 PERMISSIONS_VIOLATION: Final = "permissions violation"
-"""What nats-server's -ERR says (nats-py lower-cases it) when it refuses a publish or a subscription."""
+"""What nats-server's -ERR says (both clients lower-case it) when it refuses a publish or a subscription."""
 
 type ViolationListener = Callable[[str], None]
 
 
 class ClientErrors:
-    """nats-py's error callback for one hub: starts reauth once, counts drops, logs the rest."""
+    """The NATS clients' error callback for one hub: starts reauth once, counts drops, logs the rest."""
 
     def __init__(self, hub: NatsHub) -> None:
         self._hub = hub
@@ -47,7 +47,7 @@ class ClientErrors:
         return _remove
 
     async def async_on_error(self, err: Exception) -> None:
-        """Handle one error nats-py reports."""
+        """Handle one error a NATS client reports."""
         hub = self._hub
         if isinstance(err, nats.errors.AuthorizationError) or "authorization" in str(err).lower():
             if not self._reauth_started and hub.client is not None:
@@ -67,7 +67,7 @@ class ClientErrors:
             _LOGGER.warning("Unexpected error in the NATS client", exc_info=err)
 
     def _on_message_dropped(self, subject: str) -> None:
-        """Count a message nats-py dropped from a full subscription queue; warn now and then."""
+        """Count a message the client dropped from a full subscription backlog; warn now and then."""
         counters = self._hub.counters
         counters.messages_dropped += 1
         now = self._hub.hass.loop.time()

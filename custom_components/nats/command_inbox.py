@@ -51,7 +51,7 @@ class CommandInbox:
         """reply subject → (the commanded entity's subject without its last token, the answer)"""
 
     async def async_start(self, client: NatsClient) -> None:
-        """Subscribe to this connection's command inbox (nats-py renews it on reconnect)."""
+        """Subscribe to this connection's command inbox (the client renews it on reconnect)."""
         self._prefix = client.new_inbox()
         await client.subscribe(f"{self._prefix}.*", cb=self._on_reply)
 

@@ -248,7 +248,7 @@ def validate_credentials(creds: str) -> None:
 
 
 def auth_options(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Return nats-py connect() options for the entry's authentication."""
+    """Return connect() options for the entry's authentication (nats-py's names, which both clients take)."""
     method = data.get(CONF_AUTH_METHOD)
     if method == AUTH_USERPASS:
         return {"user": data[CONF_USERNAME], "password": data[CONF_PASSWORD]}
@@ -305,7 +305,7 @@ async def async_open(
     servers are websocket URLs, which it does not speak, or `jetstream` asks
     for nats-py's JetStream API (streams, consumers, key-value buckets).
 
-    nats-py retries a failing first connect forever and only reports why
+    A client may retry a failing first connect for long and report why only
     through error_cb, so the attempt is bounded here and every error kept.
     Once connected, the client reconnects forever on its own.
     """

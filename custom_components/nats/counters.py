@@ -14,4 +14,4 @@ class MessageCounters:
     states_invalid: int = 0
     """States refused by the protocol rules, each logged with its subject."""
     messages_dropped: int = 0
-    """Messages nats-py dropped because a subscription's backlog was full (slow consumer)."""
+    """Messages the client dropped because a subscription's backlog was full (slow consumer)."""

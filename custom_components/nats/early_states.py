@@ -1,7 +1,9 @@
 """States that arrive before the announcement they belong to.
 
-nats-py runs each subscription's callbacks in a task of its own, so a
-device's first states can be handled before its announcement is. They are
+Each subscription's messages are handled in order, but not in order with
+another's (nats-py gives each a task of its own; the own client queues a
+burst per subscription), so a device's first states can be handled before
+its announcement is. They are
 kept here, bounded, and applied once the announcement has been.
 """
 

@@ -58,7 +58,7 @@ _LOGGER = logging.getLogger(__name__)
 PENDING_MSGS_LIMIT: Final = 512 * 1024
 PENDING_BYTES_LIMIT: Final = 128 * 1024 * 1024
 """Per subscription (nats-py's defaults, made explicit): the backlog a flood can build
-before nats-py drops messages as a slow consumer, which bounds Home Assistant's memory."""
+before the client drops messages as a slow consumer, which bounds Home Assistant's memory."""
 _INVALID: Final = object()
 """What _store_raw_state returns for a refused state (None is a valid state: unknown)."""
 
@@ -92,7 +92,7 @@ class NatsHub:
         self.command_inbox = CommandInbox()
         self.device_logs = DeviceLogs(self)
         self.client_errors = ClientErrors(self)
-        """nats-py's error callback; the actions and the trigger listen to its permissions violations."""
+        """The clients' error callback; the actions and the trigger listen to its permissions violations."""
         # A device repeating a mistake writes one warning a minute per subject and reason.
         self.log_limiter = LogLimiter(_LOGGER, hass.loop.time)
 
@@ -322,7 +322,7 @@ class NatsHub:
             for entity in list(device.entities.values()):
                 entity.async_write_ha_state()
 
-    # Message handlers (nats-py awaits them in order, per subscription)
+    # Message handlers (the client runs them in order, per subscription)
 
     async def _on_announce(self, msg: NatsMsg) -> None:
         subject_device = self.subjects.announce_device(msg.subject)

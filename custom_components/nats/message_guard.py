@@ -17,7 +17,7 @@ def guarded(
 ) -> Callable[[NatsMsg], Awaitable[None]]:
     """Log whatever a handler did not expect with the message's subject.
 
-    nats-py would hand it to error_cb without the subject; one bad message
+    The client would hand it to error_cb without the subject; one bad message
     must never stop a subscription or go unnoticed. A plain function (the
     state, event and heartbeat handlers, which never wait) is called without
     a coroutine of its own: one object less per message on the ingest path.

@@ -5,7 +5,7 @@ Like MQTT's trigger: `trigger.subject`, `trigger.payload` (the text),
 `trigger.reply` (where a request wants its answer: nats.publish can send it).
 
 The subscription is made on the connection of the named entry, or of every
-loaded NATS entry, and follows them: nats-py renews it after a reconnect;
+loaded NATS entry, and follows them: the client renews it after a reconnect;
 it goes when its entry unloads and comes back when the entry loads again;
 it is removed when the automation is turned off. A subject Home
 Assistant's NATS user may not subscribe to is refused by the server

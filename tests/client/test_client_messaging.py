@@ -515,3 +515,35 @@ async def test_close_sends_what_was_published(server: NatsServer, client_factory
         await writer.publish("last.words", str(i).encode())
     await writer.close()
     assert await recorder.wait_msgs(100) == [str(i).encode() for i in range(100)]
+
+
+async def test_a_burst_on_one_subscription_does_not_hold_up_another(
+    client: Client, client_factory: Connect, server: NatsServer
+) -> None:
+    """A message behind a 5,000-message burst on another subscription is handled before the burst ends.
+
+    The burst arrives first on the socket. Strictly in order, the reply would
+    wait for every one of its callbacks; the client runs a burst in rounds per
+    subscription instead (a command's reply behind a flood of states).
+    """
+    sender = await client_factory(server.url)
+    burst_handled: list[int] = []
+    seen_at: list[int] = []
+
+    async def on_burst(msg: Msg) -> None:
+        burst_handled.append(int(msg.data))
+
+    async def on_other(msg: Msg) -> None:
+        seen_at.append(len(burst_handled))
+
+    await client.subscribe("burst", cb=on_burst)
+    await client.subscribe("other", cb=on_other)
+    await client.flush()
+    for i in range(5000):
+        await sender.publish("burst", str(i).encode())
+    await sender.publish("other", b"behind the burst")
+    await sender.flush()
+    await until(lambda: len(burst_handled) == 5000 and seen_at, 10)
+
+    assert burst_handled == list(range(5000)), "the burst itself stays in order"
+    assert seen_at[0] < 5000, "the other subscription's message waited for the whole burst"

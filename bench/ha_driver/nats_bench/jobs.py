@@ -260,7 +260,7 @@ async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
     await asyncio.sleep(1)
     commands = _toggler(hass)
 
-    async def raw(n: int) -> tuple[list[float], int]:
+    async def raw(n: int, client: str = "nats-py") -> tuple[list[float], int]:
         proc = await asyncio.create_subprocess_exec(
             job["python"],
             os.path.join(job["bench_dir"], "devices", "raw_rr.py"),
@@ -272,6 +272,8 @@ async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
             str(n),
             "--warmup",
             str(job["warmup"]),
+            "--client",
+            client,
             stdout=asyncio.subprocess.PIPE,
             limit=64 * 1024 * 1024,
         )
@@ -284,8 +286,9 @@ async def roundtrip(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
         "mqtt": lambda n: commands(ids["mqtt"], n),
         "memory": lambda n: commands(ids["memory"], n),
         "raw_nats": raw,
+        "raw_own": lambda n: raw(n, "own"),
     }
-    rounds = await _rounds(hass, job, sides, no_warmup=frozenset({"raw_nats"}))
+    rounds = await _rounds(hass, job, sides, no_warmup=frozenset({"raw_nats", "raw_own"}))
     return {"kind": "roundtrip", "loop_debug": debug, "rounds": rounds, "ha_rss": rss_bytes()}
 
 
