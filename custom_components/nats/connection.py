@@ -360,3 +360,39 @@ async def async_open(
     seen.clear()
     client.options["max_reconnect_attempts"] = -1
     return client
+
+
+async def async_open_home(
+    data: Mapping[str, Any],
+    tls_context: ssl.SSLContext | None,
+    *,
+    name: str,
+    error_cb: ErrorCallback,
+    disconnected_cb: EventCallback,
+    reconnected_cb: EventCallback,
+) -> tuple[NatsClient, nats.aio.client.Client]:
+    """Open Home Assistant's connections to a home: the live one, and nats-py's for the JetStream API.
+
+    Over websocket URLs the live connection is nats-py's too, and serves both.
+    The JetStream connection tells errors (a refused user starts reauth) but
+    not disconnects: the live connection decides what is available.
+    """
+    client = await async_open(
+        data,
+        tls_context,
+        name=name,
+        error_cb=error_cb,
+        disconnected_cb=disconnected_cb,
+        reconnected_cb=reconnected_cb,
+    )
+    if isinstance(client, nats.aio.client.Client):
+        return client, client
+    try:
+        jetstream = await async_open(
+            data, tls_context, name=f"{name} JetStream", error_cb=error_cb, jetstream=True
+        )
+    except ConnectionFailedError:
+        await client.close()
+        raise
+    assert isinstance(jetstream, nats.aio.client.Client)
+    return client, jetstream

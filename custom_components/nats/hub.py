@@ -18,7 +18,7 @@ from .availability import AvailabilityTracker
 from .client_errors import ClientErrors
 from .command_inbox import CommandInbox
 from .commands import async_send_command
-from .connection import ConnectionFailedError, async_open, async_tls_context
+from .connection import ConnectionFailedError, async_open_home, async_tls_context
 from .const import (
     CONF_PREFIX,
     CONF_REPLICAS,
@@ -35,9 +35,10 @@ from .device_runtime import DeviceRuntime, EntityKey
 from .discovery import Discovery
 from .early_states import EarlyStates
 from .log_limiter import LogLimiter
-from .message_guard import guarded
+from .message_guard import guarded, guarded_plain
 from .platform_loader import PlatformLoader
 from .presence import Presence
+from .protocol import client as own_client
 from .protocol.acknowledgement import ACK_HEADER
 from .protocol.errors import ProtocolError
 from .protocol.expiry import ControllerClock
@@ -108,34 +109,18 @@ class NatsHub:
     async def async_connect(self) -> None:
         """Connect, or raise the config entry error Home Assistant should act on."""
         tls = await async_tls_context(self.hass, self.entry.data)
-        name = f"Home Assistant ({self.hass.config.location_name})"
         try:
-            client = await async_open(
+            client, jetstream = await async_open_home(
                 self.entry.data,
                 tls,
-                name=name,
+                name=f"Home Assistant ({self.hass.config.location_name})",
                 error_cb=self.client_errors.async_on_error,
                 disconnected_cb=self._on_disconnected,
                 reconnected_cb=self._on_reconnected,
             )
-            if isinstance(client, nats.aio.client.Client):
-                self.jetstream_client = client
-            else:
-                try:
-                    jetstream = await async_open(
-                        self.entry.data,
-                        tls,
-                        name=f"{name} JetStream",
-                        error_cb=self.client_errors.async_on_error,
-                        jetstream=True,
-                    )
-                except ConnectionFailedError:
-                    await client.close()
-                    raise
-                assert isinstance(jetstream, nats.aio.client.Client)
-                self.jetstream_client = jetstream
         except ConnectionFailedError as err:
             raise err.config_entry_error() from err
+        self.jetstream_client = jetstream
         self.client = client
         self.connected = True
 
@@ -164,12 +149,21 @@ class NatsHub:
             (subjects.event_any, self._on_event),
             (subjects.log_any, self.device_logs.async_on_message),
         ):
-            await self.client.subscribe(
-                subject,
-                cb=guarded(handler),
-                pending_msgs_limit=PENDING_MSGS_LIMIT,
-                pending_bytes_limit=PENDING_BYTES_LIMIT,
-            )
+            client = self.client
+            if isinstance(client, own_client.Client):
+                await client.subscribe(
+                    subject,
+                    cb=guarded_plain(handler),
+                    pending_msgs_limit=PENDING_MSGS_LIMIT,
+                    pending_bytes_limit=PENDING_BYTES_LIMIT,
+                )
+            else:
+                await client.subscribe(
+                    subject,
+                    cb=guarded(handler),
+                    pending_msgs_limit=PENDING_MSGS_LIMIT,
+                    pending_bytes_limit=PENDING_BYTES_LIMIT,
+                )
         self.entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )

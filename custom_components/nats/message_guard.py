@@ -41,3 +41,24 @@ def guarded(
             _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
 
     return _call
+
+
+def guarded_plain(
+    handler: Callable[[NatsMsg], Awaitable[None]] | Callable[[NatsMsg], None],
+) -> Callable[[NatsMsg], Awaitable[None] | None]:
+    """Guard a handler as guarded() does, for the own client, which also takes plain functions.
+
+    A plain handler then stays plain: the client calls it in the read, with
+    no coroutine and no task at all (the state path of every device).
+    """
+    if inspect.iscoroutinefunction(handler):
+        return guarded(handler)
+    called = cast("Callable[[NatsMsg], None]", handler)
+
+    def _call(msg: NatsMsg) -> None:
+        try:
+            called(msg)
+        except Exception:
+            _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
+
+    return _call

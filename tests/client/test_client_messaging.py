@@ -547,3 +547,33 @@ async def test_a_burst_on_one_subscription_does_not_hold_up_another(
 
     assert burst_handled == list(range(5000)), "the burst itself stays in order"
     assert seen_at[0] < 5000, "the other subscription's message waited for the whole burst"
+
+
+async def test_callback_runs_as_a_task(client: Client) -> None:
+    """A callback runs inside a task of its own, so asyncio.timeout and wait_for work in it from its first line.
+
+    (The callback's first step runs in the read itself; stepped by hand
+    instead of as an eager task, asyncio.current_task() would be None there.)
+    """
+    recorder = Recorder()
+
+    async def timed(msg: Msg) -> None:
+        async with asyncio.timeout(1):
+            await recorder.on_msg(msg)
+        await asyncio.wait_for(asyncio.sleep(0), 1)
+
+    await client.subscribe("timed", cb=timed)
+    await client.publish("timed", b"in time")
+    await client.flush()
+    assert await recorder.wait_msgs(1) == [b"in time"]
+
+
+async def test_plain_function_callback(client: Client) -> None:
+    """A plain function is a callback too: called in the read, in order, nothing to await."""
+    seen: list[bytes] = []
+    await client.subscribe("plain", cb=lambda msg: seen.append(msg.data))
+    for payload in (b"1", b"2", b"3"):
+        await client.publish("plain", payload)
+    await client.flush()
+    await until(lambda: len(seen) == 3, 5)
+    assert seen == [b"1", b"2", b"3"]

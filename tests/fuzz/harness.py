@@ -87,21 +87,42 @@ class Watch:
         self.caplog.clear()
 
 
-def _recording(name: str, watch: Watch) -> Callable[[NatsHub, Msg], Awaitable[None]]:
+def _recording(name: str, watch: Watch) -> Callable[[NatsHub, Msg], Awaitable[None] | None]:
+    """Wrap a hub handler to record what escapes it, keeping it plain if it is plain.
+
+    The state, event and status handlers are plain functions, which the own
+    client calls in the read without a task (hub.py): wrapped in a coroutine
+    they would each cost a task, and in asyncio's debug mode, which these tests
+    run in, a task records its creation's stack.
+    """
     original = getattr(NatsHub, name)
+
+    def _done(msg: Msg) -> None:
+        watch.handled += 1
+        if msg.data.startswith(SENTINEL):
+            watch.sentinels.add((msg.subject, msg.data))
+
+    if not inspect.iscoroutinefunction(original):
+
+        def _plain(self: NatsHub, msg: Msg) -> None:
+            try:
+                original(self, msg)
+            except Exception as err:
+                watch.escaped.append((msg.subject, err))
+                raise
+            finally:
+                _done(msg)
+
+        return _plain
 
     async def _handler(self: NatsHub, msg: Msg) -> None:
         try:
-            result = original(self, msg)
-            if inspect.isawaitable(result):  # the state, event and status handlers are plain
-                await result
+            await original(self, msg)
         except Exception as err:
             watch.escaped.append((msg.subject, err))
             raise
         finally:
-            watch.handled += 1
-            if msg.data.startswith(SENTINEL):
-                watch.sentinels.add((msg.subject, msg.data))
+            _done(msg)
 
     return _handler
 

@@ -4,8 +4,8 @@ nats-py reads in a task, hands each message through a queue to a task per
 subscription, and writes from a flusher task: about six event-loop
 iterations for a request and its reply (docs/benchmarks.md). Here the socket's
 data_received parses and runs the callback in place (subscription.py), and a
-publish writes at once when the connection is idle, coalescing the writes of
-a burst into one until the loop comes round. Same surface as nats-py's
+publish writes at once when the connection is idle (outbox.py). Requests:
+requests.py; fairness between subscriptions in a burst: rounds.py. Same surface as nats-py's
 `Client` for what this project uses (connect with every option it passes,
 publish, subscribe, request, flush, drain, close, the callbacks and stats),
 and nats-py's error classes, so either client can be handed to the device
@@ -31,6 +31,9 @@ from . import wire
 from .auth import Auth
 from .connection import Handshake, Wire, open_wire
 from .msg import Msg
+from .outbox import Outbox
+from .requests import Requests
+from .rounds import Rounds
 from .servers import Server, ServerPool
 from .subscription import (
     DEFAULT_PENDING_BYTES_LIMIT,
@@ -45,10 +48,6 @@ LANG: Final = "python-nats-home"
 VERSION: Final = "1.0.0"
 DEFAULT_PENDING_SIZE: Final = 2 * 1024 * 1024
 """Bytes a client buffers while reconnecting, as nats-py."""
-INLINE_PER_READ: Final = 100
-"""Callbacks run inside one read of the socket; the rest of a burst queues for the rounds."""
-BATCH_PER_ROUND: Final = 100
-"""Messages each backlogged subscription runs per round; the event loop runs between rounds."""
 PERMISSIONS_VIOLATION: Final = "permissions violation"
 AUTHORIZATION: Final = ("authorization violation", "authentication expired", "authentication revoked")
 
@@ -79,10 +78,7 @@ class Client:
         self._wire: Wire | None = None
         self._subs: dict[int, Subscription] = {}
         self._sids = itertools.count(1)
-        self._out: list[bytes] = []
-        """Operations queued: while reconnecting, or behind a write made in this loop iteration."""
-        self._out_size = 0
-        self._coalescing = False
+        self._outbox = Outbox(self.loop)
         self._pongs: deque[asyncio.Future[None] | None] = deque()
         """One entry per PING written on this connection: a flush waiting, or None for a keepalive."""
         self._flushes_to_resend: list[asyncio.Future[None]] = []
@@ -90,10 +86,6 @@ class Client:
         self._ping_timer: asyncio.TimerHandle | None = None
         self._reconnecting: asyncio.Task[None] | None = None
         self._inbox_prefix = "_INBOX"
-        self._resp_prefix = ""
-        self._resp_sub: Subscription | None = None
-        self._resp_map: dict[str, asyncio.Future[Msg]] = {}
-        self._resp_ids = itertools.count(1)
         self._error_cb: ErrorCallback | None = None
         self._disconnected_cb: Callback | None = None
         self._reconnected_cb: Callback | None = None
@@ -101,10 +93,8 @@ class Client:
         self._discovered_server_cb: Callback | None = None
         self._lame_duck_mode_cb: Callback | None = None
         self._background: set[asyncio.Task[Any]] = set()
-        self._read_count = 0
-        self._backlogged: dict[Subscription, None] = {}
-        """Subscriptions with messages waiting for a round, in the order they got them."""
-        self._round: asyncio.Handle | None = None
+        self.rounds = Rounds(self.loop)
+        self._requests = Requests(self)
 
     # --- Connecting -------------------------------------------------------------------------
 
@@ -251,16 +241,15 @@ class Client:
             # what is left, as nats-py does, else the server keeps the subscription for ever.
             if sub.remaining:
                 replay.append(wire.unsub(sub.sid, sub.remaining))
-        replay.extend(self._out)
+        replay.extend(self._outbox.take())
         for future in self._flushes_to_resend:
             if not future.done():
                 replay.append(wire.PING)
                 self._pongs.append(future)
         self._flushes_to_resend.clear()
-        self._out.clear()
-        self._out_size = 0
         if replay:
             self._wire.write(b"".join(replay))
+        self._outbox.wire = self._wire
         self._schedule_ping()
 
     # --- Server operations (called by the wire's parser) --------------------------------------
@@ -272,27 +261,7 @@ class Client:
         stats["in_bytes"] += len(payload)
         sub = self._subs.get(sid)
         if sub is not None:
-            self._read_count += 1
-            sub.deliver(
-                Msg(self, sid, subject, reply, header, payload), later=self._read_count > INLINE_PER_READ
-            )
-
-    def read_started(self) -> None:
-        """Count the callbacks of a new read from zero."""
-        self._read_count = 0
-
-    def backlogged(self, sub: Subscription) -> None:
-        """Give sub a turn in the next round over the backlogs."""
-        self._backlogged[sub] = None
-        if self._round is None:
-            self._round = self.loop.call_soon(self._run_round)
-
-    def _run_round(self) -> None:
-        """Run a batch of every backlogged subscription, each in turn; the loop runs between rounds."""
-        self._round = None
-        subs, self._backlogged = self._backlogged, {}
-        for sub in subs:
-            sub.run_backlog(BATCH_PER_ROUND)
+            sub.deliver(Msg(self, sid, subject, reply, header, payload), later=self.rounds.later())
 
     def on_info(self, info: dict[str, Any]) -> None:
         """Take an INFO sent after connecting: cluster changes, lame duck mode."""
@@ -341,6 +310,7 @@ class Client:
         if wire_ is not self._wire or self._status in (CLOSED, CONNECTING):
             return
         self._wire = None
+        self._outbox.wire = None
         self._cancel_ping()
         for future in self._pongs:
             if future is not None and not future.done():
@@ -410,32 +380,10 @@ class Client:
     # --- Sending ------------------------------------------------------------------------------
 
     def _send(self, data: bytes) -> None:
-        """Write data now if nothing was written in this loop iteration, else queue it behind."""
-        if self._status in (CONNECTED, DRAINING) and self._wire is not None:
-            if self._coalescing:
-                self._out.append(data)
-                return
-            self._wire.write(data)
-            self._coalescing = True
-            self.loop.call_soon(self._write_queued)
-            return
+        """Send data, or hold it until the next connection."""
         if self._status == CLOSED:
             raise nats.errors.ConnectionClosedError
-        if self._out_size + len(data) > self.options["pending_size"]:
-            raise nats.errors.OutboundBufferLimitError
-        self._out.append(data)
-        self._out_size += len(data)
-
-    def _write_queued(self) -> None:
-        """Write what queued in the last loop iteration in one go; stop coalescing once idle."""
-        if not self._out or self._wire is None or self._status not in (CONNECTED, DRAINING):
-            self._coalescing = False
-            return
-        data = b"".join(self._out)
-        self._out.clear()
-        self._out_size = 0
-        self._wire.write(data)
-        self.loop.call_soon(self._write_queued)
+        self._outbox.send(data, self.options["pending_size"])
 
     async def publish(
         self, subject: str, payload: bytes = b"", reply: str = "", headers: dict[str, str] | None = None
@@ -516,27 +464,7 @@ class Client:
         headers: dict[str, str] | None = None,
     ) -> Msg:
         """Publish a request and return its first reply (one inbox subscription serves every request)."""
-        if self._resp_sub is None:
-            self._resp_prefix = f"{self.new_inbox()}."
-            self._resp_sub = await self.subscribe(f"{self._resp_prefix}*", cb=self._on_response)
-        token = str(next(self._resp_ids))
-        future: asyncio.Future[Msg] = self.loop.create_future()
-        self._resp_map[token] = future
-        timer = self.loop.call_later(timeout, _expire, future)
-        try:
-            await self.publish(subject, payload, reply=self._resp_prefix + token, headers=headers)
-            msg = await future
-        finally:
-            timer.cancel()
-            self._resp_map.pop(token, None)
-        if not msg.data and msg.is_no_responders:
-            raise nats.errors.NoRespondersError
-        return msg
-
-    async def _on_response(self, msg: Msg) -> None:
-        future = self._resp_map.get(msg.subject[len(self._resp_prefix) :])
-        if future is not None and not future.done():
-            future.set_result(msg)
+        return await self._requests.request(subject, payload, timeout, headers)
 
     async def flush(self, timeout: float = 10) -> None:
         """Wait until the server has processed everything sent so far."""
@@ -587,22 +515,21 @@ class Client:
         self._cancel_ping()
         if self._reconnecting is not None and self._reconnecting is not asyncio.current_task():
             self._reconnecting.cancel()
-        if self._round is not None:
-            self._round.cancel()
-            self._round = None
-        self._backlogged.clear()
+        self.rounds.cancel()
+        self._requests.fail_all(nats.errors.ConnectionClosedError())
         for sub in list(self._subs.values()):
             sub.close()
-        for future in [*self._resp_map.values(), *self._flushes_to_resend, *self._pongs]:
+        for future in [*self._flushes_to_resend, *self._pongs]:
             if future is not None and not future.done():
                 future.set_exception(nats.errors.ConnectionClosedError())
         self._pongs.clear()
         wire_, self._wire = self._wire, None
+        self._outbox.wire = None
+        queued = self._outbox.take()
         if wire_ is not None:
-            if self._out:
-                wire_.write(b"".join(self._out))
+            if queued:
+                wire_.write(b"".join(queued))
             await wire_.close()
-        self._out.clear()
         if self._closed_cb is not None and was_connected:
             await self._call(self._closed_cb)
 
@@ -680,11 +607,6 @@ class Client:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-
-def _expire(future: asyncio.Future[Msg]) -> None:
-    if not future.done():
-        future.set_exception(nats.errors.TimeoutError())
 
 
 async def connect(servers: str | list[str] = "nats://localhost:4222", **options: Any) -> Client:

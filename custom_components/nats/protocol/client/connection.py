@@ -109,7 +109,7 @@ class Wire(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Parse and handle every complete operation."""
-        self.client.read_started()
+        self.client.rounds.read_started()
         try:
             self.parser.feed(data)
         except wire.ProtocolError as err:

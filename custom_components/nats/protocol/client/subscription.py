@@ -126,7 +126,7 @@ class Subscription:
             self._backlog.append(msg)
             self._backlog_bytes += len(msg.data)
             if self._running is None:
-                self._client.backlogged(self)
+                self._client.rounds.backlogged(self)
             return
         self._start(msg)
 
@@ -139,40 +139,42 @@ class Subscription:
             self._backlog_bytes -= len(msg.data)
             self._start(msg)
         if backlog and self._running is None:
-            self._client.backlogged(self)
+            self._client.rounds.backlogged(self)
 
     def _start(self, msg: Msg) -> None:
-        """Run the callback for msg here and now; only if it waits does it get a task to finish in.
+        """Run the callback for msg here and now; it keeps a task only if it waits.
 
-        A coroutine is stepped by hand (as a task's first step would): most
-        callbacks finish without waiting, and then cost no task at all (a task
-        per message is most of their cost, and in asyncio's debug mode, which
-        Home Assistant's tests run in, a task records its creation's stack).
+        A plain function (Home Assistant's state handlers) is just called. A
+        coroutine runs in an eager task: its first step runs here, inside the
+        read, with the task as asyncio's current task (asyncio.timeout and
+        wait_for need one), and a callback that finishes without waiting is
+        done before the next message, with no loop iteration of its own.
         """
         cb = self._cb
         assert cb is not None
         try:
-            coro = cb(msg)
-            if not isinstance(coro, Coroutine):
-                return  # a plain function, or an awaitable nobody needs to wait for
-            yielded = coro.send(None)
-        except StopIteration:
-            return
+            result = cb(msg)
         except Exception as err:  # noqa: BLE001 - a callback's error must not stop the subscription
             self._failed(err)
             return
-        self._running = self._client.loop.create_task(self._finish(coro, yielded))
+        if not isinstance(result, Coroutine):
+            return  # a plain function, or an awaitable nobody needs to wait for
+        task = asyncio.Task(self._guard(result), loop=self._client.loop, eager_start=True)
+        if not task.done():
+            self._running = task
+            task.add_done_callback(self._finished)
 
-    async def _finish(self, coro: Coroutine[Any, Any, None], yielded: object) -> None:
-        """Finish a callback that waited; the messages that queued behind it go to the client's rounds."""
+    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
-            await _resume(coro, yielded)
-        except Exception as err:  # noqa: BLE001 - reported, as for any callback
+            await coro
+        except Exception as err:  # noqa: BLE001 - a callback's error must not stop the subscription
             self._failed(err)
-        finally:
-            self._running = None
-            if self._backlog:
-                self._client.backlogged(self)
+
+    def _finished(self, _task: asyncio.Task[None]) -> None:
+        """Hand the messages that queued behind a callback that waited to the client's rounds."""
+        self._running = None
+        if self._backlog:
+            self._client.rounds.backlogged(self)
 
     def _failed(self, err: Exception) -> None:
         _LOGGER.error("Callback for %s failed", self.subject, exc_info=err)
@@ -251,32 +253,3 @@ class Subscription:
         self._client.forget(self)
         if self._queue is not None:
             self._queue.put_nowait(None)
-
-
-async def _resume(coro: Coroutine[Any, Any, None], yielded: object) -> None:
-    """Drive a coroutine that was stepped by hand and yielded, to its end, as its task would have.
-
-    The coroutine yielded the future it awaits (or None, for a bare yield):
-    once that future is done, sending None makes the coroutine read its
-    result or exception itself. Cancelling this task cancels that future, as
-    cancelling a task cancels what it awaits.
-    """
-    while True:
-        try:
-            if isinstance(yielded, asyncio.Future):
-                await asyncio.wait((yielded,))
-            else:
-                await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            if isinstance(yielded, asyncio.Future) and yielded.cancel():
-                pass  # the coroutine reads the cancellation from its future
-            else:
-                try:
-                    yielded = coro.throw(asyncio.CancelledError())
-                except StopIteration:
-                    return
-                continue
-        try:
-            yielded = coro.send(None)
-        except StopIteration:
-            return
