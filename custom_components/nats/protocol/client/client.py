@@ -48,8 +48,6 @@ LANG: Final = "python-nats-home"
 VERSION: Final = "1.0.0"
 DEFAULT_PENDING_SIZE: Final = 2 * 1024 * 1024
 """Bytes a client buffers while reconnecting, as nats-py."""
-PERMISSIONS_VIOLATION: Final = "permissions violation"
-AUTHORIZATION: Final = ("authorization violation", "authentication expired", "authentication revoked")
 
 type ErrorCallback = Callable[[Exception], Awaitable[None]]
 type Callback = Callable[[], Awaitable[None]]
@@ -286,15 +284,7 @@ class Client:
     def on_err(self, text: str) -> None:
         """Report an -ERR sent once connected (the server may close the connection after it)."""
         self.stats["errors_received"] += 1
-        lowered = text.lower()
-        err: Exception
-        if any(reason in lowered for reason in AUTHORIZATION):
-            err = nats.errors.AuthorizationError()
-        elif "stale connection" in lowered:
-            err = nats.errors.StaleConnectionError()
-        else:
-            err = nats.errors.Error(f"nats: {lowered}")
-        self.report_soon(err)
+        self.report_soon(wire.server_error(text))
 
     def _learn(self, info: Mapping[str, Any]) -> None:
         if self._pool is None or not info.get("connect_urls"):

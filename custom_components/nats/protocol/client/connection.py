@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from .client import Client
 
 CLOSE_TIMEOUT: Final = 2.0
-AUTHORIZATION: Final = ("authorization violation", "authentication expired", "authentication revoked")
 
 type ConnectOperation = Callable[[Server, dict[str, Any], bool], bytes]
 """Builds CONNECT from the server, its INFO and whether TLS is in use."""
@@ -67,13 +66,7 @@ class Handshake:
 
     def on_err(self, text: str) -> None:
         """Fail the handshake: the server refused the connection."""
-        lowered = text.lower()
-        err = (
-            nats.errors.AuthorizationError()
-            if any(reason in lowered for reason in AUTHORIZATION)
-            else nats.errors.Error(f"nats: {lowered}")
-        )
-        self.fail(err)
+        self.fail(wire.server_error(text))
 
     def fail(self, err: BaseException) -> None:
         """End the handshake with err."""

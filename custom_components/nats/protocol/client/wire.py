@@ -32,6 +32,20 @@ class ProtocolError(nats.errors.ProtocolError):
         return f"nats: protocol error: {self.args[0]}" if self.args else super().__str__()
 
 
+AUTHORIZATION: Final = ("authorization violation", "authentication expired", "authentication revoked")
+"""What -ERR says when the server refuses the client's credentials."""
+
+
+def server_error(text: str) -> nats.errors.Error:
+    """Return nats-py's exception for an -ERR (its text lower-cased, as nats-py reports it)."""
+    lowered = text.lower()
+    if any(reason in lowered for reason in AUTHORIZATION):
+        return nats.errors.AuthorizationError()
+    if "stale connection" in lowered:
+        return nats.errors.StaleConnectionError()
+    return nats.errors.Error(f"nats: {lowered}")
+
+
 class ServerHandler(Protocol):
     """What the parser calls, one method per server operation."""
 
