@@ -396,3 +396,16 @@ async def async_open_home(
         raise
     assert isinstance(jetstream, nats.aio.client.Client)
     return client, jetstream
+
+
+async def async_close(client: NatsClient) -> None:
+    """Close a client; nats-py's CancelledError from ending its own reconnect is not ours.
+
+    nats-py's close() cancels its reconnect task and can then raise that
+    CancelledError from waiting on the old socket. The close runs in a task
+    of its own, so a cancellation of the caller still propagates.
+    """
+    closing = asyncio.ensure_future(client.close())
+    await asyncio.wait((closing,))
+    if not closing.cancelled():
+        closing.result()

@@ -18,7 +18,7 @@ from .availability import AvailabilityTracker
 from .client_errors import ClientErrors
 from .command_inbox import CommandInbox
 from .commands import async_send_command
-from .connection import ConnectionFailedError, async_open_home, async_tls_context
+from .connection import ConnectionFailedError, async_close, async_open_home, async_tls_context
 from .const import (
     CONF_PREFIX,
     CONF_REPLICAS,
@@ -178,12 +178,12 @@ class NatsHub:
         jetstream, self.jetstream_client = self.jetstream_client, None
         self.connected = False
         if jetstream is not None and jetstream is not client and not jetstream.is_closed:
-            await jetstream.close()
+            await async_close(jetstream)
         if client is None or client.is_closed:
             return
         with contextlib.suppress(nats.errors.Error, TimeoutError, OSError):
             await self.presence.async_say_offline(client)
-        await client.close()
+        await async_close(client)
 
     async def _async_on_hass_stop(self, _event: Event) -> None:
         await self.async_stop()
