@@ -44,7 +44,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     seconds = args.seconds or (3 if args.quick else 20)
-    sat_count = args.sat_count or (5000 if args.quick else 40000)
+    # Long enough that NATS Home's last coalesced write (up to 0.5 s after the last send,
+    # write_pacer.py) does not dominate the burst's time: several seconds at its rate.
+    sat_count = args.sat_count or (5000 if args.quick else 150_000)
     sat_rounds = args.sat_rounds or (1 if args.quick else 3)
     ladder = [0.5] if args.quick else [0.95, 0.85, 0.7, 0.55, 0.4, 0.25]
     started = time.monotonic()

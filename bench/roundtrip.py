@@ -13,9 +13,13 @@ off); each device is its own process.
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
+import tempfile
 import time
 
-from common import Bench, fmt_spread, load_note, pct, per_command_spread, plt, png, save, spread
+from common import BENCH, Bench, fmt_spread, load_note, pct, per_command_spread, plt, png, save, spread
+from hops_report import breakdown, table
 
 SIDES = {
     "nats": "NATS Home (confirmed by the device's state)",
@@ -30,6 +34,28 @@ def _median(values: dict[str, float] | None, spec: str) -> str:
     return "–" if values is None else format(values["median"], spec)
 
 
+def _trace_hops() -> Path:
+    """Make every process started from here record its hops (bench/hops/sitecustomize.py)."""
+    directory = Path(tempfile.mkdtemp(prefix="nats-bench-hops-"))
+    os.environ["NATS_BENCH_HOPS"] = str(directory)
+    os.environ["NATS_BENCH_HOPS_MARKERS"] = "benchsw.switch.relay,benchmqtt/relay"
+    paths = [str(BENCH / "hops"), os.environ.get("PYTHONPATH", "")]
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    return directory
+
+
+def _report_hops(directory: Path) -> None:
+    result = breakdown(directory, {"nats": "nats_switch_device.py", "mqtt": "mqtt_switch_device.py"})
+    text = (
+        "Command round trip, hop by hop (roundtrip.py --hops): medians over every command, µs; "
+        "timestamps taken around each process's socket send and receive, and in Home Assistant "
+        "around the service call and the state write (about 1 µs each: a breakdown, not the round trip)\n\n"
+        + table(result, SIDES)
+    )
+    print(text)
+    save("roundtrip-hops", {"sides": result}, text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -42,7 +68,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int)
     parser.add_argument("--profile", action="store_true", help="cProfile the event loop in round 1")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, profiles)")
+    parser.add_argument(
+        "--hops",
+        action="store_true",
+        help="time each hop of a command in every process (hops_report.py); saves only that breakdown",
+    )
     args = parser.parse_args()
+    hops = _trace_hops() if args.hops else None
     rounds = args.rounds or (1 if args.quick else 5)
     args.n = args.n or (300 if args.quick else 2000)
     args.warmup = args.warmup if args.warmup is not None else (50 if args.quick else 200)
@@ -68,6 +100,9 @@ def main() -> None:
         }
         result = bench.run_ha(job, "roundtrip")
     elapsed = time.monotonic() - started
+    if hops is not None:  # every process has written its hops at exit, when the bench stopped it
+        _report_hops(hops)
+        return
 
     rows = {}
     for side in SIDES:

@@ -1,6 +1,6 @@
-"""Run every benchmark in turn (round trip, ingest, cold start + memory, cold start from
-retained data with devices offline, firmware, ESPHome native API, a leaf-node home losing
-its hub) and time each.
+"""Run every benchmark in turn (round trip and its hop-by-hop breakdown, ingest, cold start
++ memory, cold start from retained data with devices offline, firmware, ESPHome native API,
+a leaf-node home losing its hub) and time each.
 
 uv run python bench/run_all.py [--quick]
 """
@@ -36,6 +36,7 @@ def main() -> None:
     timings = {}
     for name, script, extra in (
         ("roundtrip", "roundtrip", quick),
+        ("roundtrip --hops", "roundtrip", [*quick, "--hops", "--rounds", "1"]),
         ("ingest", "ingest", quick),
         ("coldstart", "coldstart", quick),
         ("coldstart --retained", "coldstart", [*quick, "--retained"]),

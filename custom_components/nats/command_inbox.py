@@ -27,6 +27,8 @@ from .protocol.transport import NatsClient, NatsMsg
 STATUS_HEADER: Final = "Status"
 NO_RESPONDERS: Final = "503"
 """The status nats-server sends to a request's reply subject when nobody holds its subject."""
+ACK_BY_STATE_HEADERS: Final = {ACK_HEADER: ACK_BY_STATE}
+"""The headers of every command (never changed: a traced command gets a copy)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +62,22 @@ class CommandInbox:
     ) -> NatsMsg | StateAck:
         """Publish a command and return its reply or StateAck; raise as nats-py's `request` would."""
         reply_to = f"{self._prefix}.{next(self._ids)}"
-        future: asyncio.Future[NatsMsg | StateAck] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[NatsMsg | StateAck] = loop.create_future()
         self._pending[reply_to] = (subject.rpartition(".")[0], future)
+        # A timer that fails the future, not asyncio.timeout around the await: the same
+        # TimeoutError, without a Timeout object to enter and leave on every command.
+        expiry = loop.call_later(timeout, _expire, future)
         try:
             await client.publish(
-                subject, data, reply=reply_to, headers={ACK_HEADER: ACK_BY_STATE, **(headers or {})}
+                subject,
+                data,
+                reply=reply_to,
+                headers=ACK_BY_STATE_HEADERS if headers is None else {**ACK_BY_STATE_HEADERS, **headers},
             )
-            async with asyncio.timeout(timeout):
-                return await future
+            return await future
         finally:
+            expiry.cancel()
             self._pending.pop(reply_to, None)
 
     def acknowledge(self, reply_to: str, state_subject: str, *, invalid: bool = False) -> bool:
@@ -93,3 +102,9 @@ class CommandInbox:
             future.set_exception(nats.errors.NoRespondersError())
         else:
             future.set_result(msg)
+
+
+def _expire(future: asyncio.Future[NatsMsg | StateAck]) -> None:
+    """Fail a command nobody answered in time, as asyncio.timeout would have."""
+    if not future.done():
+        future.set_exception(TimeoutError())

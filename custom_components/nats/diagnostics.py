@@ -124,6 +124,8 @@ def messages_for_diagnostics(hub: NatsHub) -> dict[str, Any]:
         **asdict(hub.counters),
         "states_waiting_for_announcement": len(hub.early_states),
         "states_evicted_before_announcement": hub.early_states.evicted,
+        # How far apart each entity's state writes are kept now (write_pacer.py: longer in a flood).
+        "state_write_interval_s": round(hub.write_pacer.interval, 3),
         "client": dict(client.stats) if client is not None else None,
     }
 

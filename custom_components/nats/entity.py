@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 READ_ONLY_PLATFORMS = frozenset({"sensor", "binary_sensor"})
-MIN_WRITE_INTERVAL = 0.05
-"""Seconds between state writes of one entity during a burst (20 writes/s)."""
 
 
 def device_class_of[E: StrEnum](enum: type[E], description: EntityInfo, device_id: str) -> E | None:
@@ -61,6 +59,8 @@ class NatsEntity[I: EntityInfo, S](Entity):
         self.description = description
         self.key = (description.platform, description.id)
         self._last_write = 0.0
+        self._write_window = -1
+        """The write pacer's window this entity last counted itself in."""
         self._trailing_write: asyncio.TimerHandle | None = None
         entry_id = hub.entry.entry_id
         self._attr_unique_id = unique_id(entry_id, device_id, description.platform, description.id)
@@ -93,7 +93,7 @@ class NatsEntity[I: EntityInfo, S](Entity):
 
     @callback
     def handle_state(self, value: S) -> None:
-        """Apply a state from the device and write it, at most every MIN_WRITE_INTERVAL.
+        """Apply a state from the device and write it, at most every write interval (write_pacer.py).
 
         A state after a quiet spell is written at once; a burst from a
         flooding device is coalesced into one trailing write of its latest
@@ -102,7 +102,7 @@ class NatsEntity[I: EntityInfo, S](Entity):
         self.apply_state(value)
         if self._trailing_write is not None:
             return
-        wait = self._last_write + MIN_WRITE_INTERVAL - self.hass.loop.time()
+        wait = self._last_write + self._hub.write_pacer.interval - self.hass.loop.time()
         if wait <= 0:
             self._write_now()
         else:
@@ -118,6 +118,7 @@ class NatsEntity[I: EntityInfo, S](Entity):
     def _write_now(self) -> None:
         self._cancel_trailing_write()
         self._last_write = self.hass.loop.time()
+        self._write_window = self._hub.write_pacer.wrote(self._write_window)
         self.async_write_ha_state()
 
     @callback

@@ -49,6 +49,7 @@ from .protocol.subjects import Subjects
 from .protocol.transport import NatsClient, NatsMsg
 from .restore import RestoreSummary, async_restore
 from .retention import RetentionResult, async_ensure_streams
+from .write_pacer import WritePacer
 
 if TYPE_CHECKING:
     from .entity import NatsEntity
@@ -90,6 +91,7 @@ class NatsHub:
         self.restored = RestoreSummary()
         self.early_states = EarlyStates()
         self.counters = MessageCounters()
+        self.write_pacer = WritePacer(hass.loop.time)
         self.command_inbox = CommandInbox()
         self.device_logs = DeviceLogs(self)
         self.client_errors = ClientErrors(self)

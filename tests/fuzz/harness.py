@@ -25,9 +25,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.nats.client_errors import ClientErrors
-from custom_components.nats.entity import MIN_WRITE_INTERVAL
 from custom_components.nats.hub import NatsHub
 from custom_components.nats.identity import device_id_of
+from custom_components.nats.write_pacer import MIN_WRITE_INTERVAL
 
 from ..nats_fixtures import until
 

@@ -427,7 +427,8 @@ async def ingest(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
                 progress_before, quiet_since = progress, time.monotonic()
             elif time.monotonic() - quiet_since > 3:
                 break
-        await asyncio.sleep(0.2)  # a coalesced trailing write lands within 50 ms
+        # A coalesced trailing write lands within the write pacer's longest interval (0.5 s).
+        await asyncio.sleep(0.8)
         # Home Assistant's CPU time per applied update (every thread of the process).
         per_update = loop_counter.stop(applied(side) - applied_before)
         if prof:

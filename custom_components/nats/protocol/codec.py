@@ -13,6 +13,8 @@ MAX_ANNOUNCEMENT_BYTES: Final = 64 * 1024
 MAX_PAYLOAD_BYTES: Final = 16 * 1024
 _SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 _NUL_ESCAPE: Final = re.compile(rb"\\u0000")
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""What json.dumps would build anew for every call with these arguments (a hot path: every state)."""
 
 
 def decode_json(raw: bytes, limit: int = MAX_PAYLOAD_BYTES) -> dict[str, Any]:
@@ -20,7 +22,9 @@ def decode_json(raw: bytes, limit: int = MAX_PAYLOAD_BYTES) -> dict[str, Any]:
     if len(raw) > limit:
         raise ProtocolError(f"payload of {len(raw)} bytes exceeds the limit of {limit}")
     try:
-        data = json.loads(raw)
+        # Decoded first: json.loads would sniff bytes for UTF-16 and UTF-32, which the
+        # protocol does not allow (every payload is UTF-8) and which costs every state.
+        data = json.loads(raw.decode())
     except (UnicodeDecodeError, ValueError) as err:
         raise ProtocolError(f"invalid JSON: {err}") from None
     if not isinstance(data, dict):
@@ -56,4 +60,4 @@ def _has_nul(data: Any) -> bool:
 
 def encode(payload: Mapping[str, Any]) -> bytes:
     """Encode a payload compactly."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return _COMPACT.encode(payload).encode()

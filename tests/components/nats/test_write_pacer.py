@@ -1,0 +1,112 @@
+"""Write pacing: many entities flooding at once are written a few times a second each, never late."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+
+from custom_components.nats import write_pacer
+from custom_components.nats.write_pacer import MAX_WRITE_INTERVAL, MIN_WRITE_INTERVAL, WritePacer
+
+from ...conftest import DeviceFactory
+from ...nats_fixtures import until
+from ...nats_server import NatsServer
+from .conftest import wait_for
+
+
+class FakeClock:
+    """The event loop's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        """Start at 100 s."""
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        """Return the time."""
+        return self.now
+
+
+def test_interval_follows_how_many_entities_write() -> None:
+    """The interval is the shortest while few write, grows with the writers, and is capped."""
+    clock = FakeClock()
+    pacer = WritePacer(clock)
+    assert pacer.interval == MIN_WRITE_INTERVAL
+
+    windows = [-1] * 5000
+    for entity in range(300):  # 300 entities, each writing many times in one second
+        for _ in range(5):
+            windows[entity] = pacer.wrote(windows[entity])
+    clock.now += 1.0
+    windows[0] = pacer.wrote(windows[0])  # the next write closes the window
+    assert pacer.interval == pytest.approx(300 / write_pacer.WRITE_BUDGET)
+
+    for entity in range(5000):
+        windows[entity] = pacer.wrote(windows[entity])
+    clock.now += 1.0
+    pacer.wrote(windows[0])
+    assert pacer.interval == MAX_WRITE_INTERVAL
+
+    clock.now += 10.0  # a quiet spell: one write after it
+    pacer.wrote(windows[0])
+    assert pacer.interval == MIN_WRITE_INTERVAL
+
+
+async def test_many_flooding_entities_are_paced_and_end_on_their_last_state(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    device_factory: DeviceFactory,
+    nats_server: NatsServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """40 sensors sending 40 states/s each for 3 s: 2-3 writes/s each, every last state shown.
+
+    The budget is lowered to 80 writes/s, so 40 writers stretch the interval to
+    0.5 s (the cap), as 1,000 would at the real budget.
+    """
+    monkeypatch.setattr(write_pacer, "WRITE_BUDGET", 80)
+    count = 40
+    entities = [
+        {"platform": "sensor", "id": f"s{i}", "name": f"S{i}", "state_class": "measurement"}
+        for i in range(count)
+    ]
+    await device_factory("meter", entities, heartbeat_interval=600)
+    await wait_for(hass, lambda: hass.states.get(f"sensor.meter_s{count - 1}") is not None)
+    pacer = setup_entry.runtime_data.hub.write_pacer
+    paced: list[float] = []
+    """When each write happened once the interval had grown."""
+
+    @callback
+    def _count(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"].startswith("sensor.meter_s") and pacer.interval > MIN_WRITE_INTERVAL:
+            paced.append(hass.loop.time())
+
+    unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _count)
+    flooder = await nats.connect(nats_server.url)
+    rounds = 120
+    try:
+        for value in range(rounds):
+            for i in range(count):
+                await flooder.publish(f"home.devices.meter.sensor.s{i}.state", b'{"state":%d}' % value)
+            await flooder.flush()
+            await asyncio.sleep(0.025)
+        await until(
+            lambda: all(hass.states.get(f"sensor.meter_s{i}").state == str(rounds - 1) for i in range(count)),
+            10,
+        )
+    finally:
+        unsubscribe()
+        await flooder.close()
+    assert setup_entry.runtime_data.hub.counters.states_applied >= rounds * count
+    # After a second of 40 writers the interval grows towards 0.5 s: from then on each
+    # entity is written two or three times a second (plus its last, trailing write)
+    # where 50 ms allowed 20; at most 4 a second is asserted, to leave a loaded machine room.
+    assert paced, "the write interval never grew"
+    span = paced[-1] - paced[0]
+    assert span > 1.0
+    assert len(paced) <= count * (span * 4 + 1), (len(paced), span)
