@@ -37,6 +37,7 @@ from common import (
     wait_port,
 )
 from firmware import HOST_YAML, ROOT, build, without_nats
+from hops_report import HOPS_NOTE, breakdown, table as hops_table, trace_hops
 
 BATCH_DELAY = "0ms"
 """ESPHome holds state messages for `batch_delay` (default 100 ms); 0 sends them at once."""
@@ -173,6 +174,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int)
     parser.add_argument("--profile", action="store_true", help="cProfile the event loop in round 1")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, profiles)")
+    parser.add_argument(
+        "--hops",
+        action="store_true",
+        help="time Home Assistant's side of each command (hops_report.py); saves only that breakdown",
+    )
     args = parser.parse_args()
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.n = args.n or (300 if args.quick else 2000)
@@ -189,6 +195,8 @@ def main() -> None:
             "api": start_firmware(bench, binaries["api"], "api"),
         }
         wait_port(api_port, firmwares["api"], "the API firmware")
+        # Home Assistant's connections, told apart by the server port they reach.
+        hops = trace_hops(ports=(bench.nats_port, api_port)) if args.hops else None
         job = {
             "kind": "esphome_api",
             "n": args.n,
@@ -201,7 +209,17 @@ def main() -> None:
             "profile": [f"roundtrip-{s}" for s in SIDES] if args.profile else [],
         }
         result = bench.run_ha(job, "esphome_api")
+        ports = {"nats": bench.nats_port, "api": api_port}
     elapsed = time.monotonic() - started
+    if hops is not None:  # Home Assistant wrote its hops at exit, when the bench stopped it
+        text = (
+            "ESPHome firmware command round trip, Home Assistant's side hop by hop "
+            f"(esphome_api.py --hops; the firmware is not traced): {HOPS_NOTE}\n\n"
+            + hops_table(breakdown(hops, ports=ports), SIDES)
+        )
+        print(text)
+        save("esphome_api-hops", {"sides": breakdown(hops, ports=ports)}, text)
+        return
 
     rows = summarize(result)
     rss = result["firmware_idle_rss_kib"]

@@ -13,13 +13,11 @@ off); each device is its own process.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
-import tempfile
 import time
 
-from common import BENCH, Bench, fmt_spread, load_note, pct, per_command_spread, plt, png, save, spread
-from hops_report import breakdown, table
+from common import Bench, fmt_spread, load_note, pct, per_command_spread, plt, png, save, spread
+from hops_report import HOPS_NOTE, breakdown, table, trace_hops
 
 SIDES = {
     "nats": "NATS Home (confirmed by the device's state)",
@@ -34,24 +32,9 @@ def _median(values: dict[str, float] | None, spec: str) -> str:
     return "–" if values is None else format(values["median"], spec)
 
 
-def _trace_hops() -> Path:
-    """Make every process started from here record its hops (bench/hops/sitecustomize.py)."""
-    directory = Path(tempfile.mkdtemp(prefix="nats-bench-hops-"))
-    os.environ["NATS_BENCH_HOPS"] = str(directory)
-    os.environ["NATS_BENCH_HOPS_MARKERS"] = "benchsw.switch.relay,benchmqtt/relay"
-    paths = [str(BENCH / "hops"), os.environ.get("PYTHONPATH", "")]
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
-    return directory
-
-
 def _report_hops(directory: Path) -> None:
-    result = breakdown(directory, {"nats": "nats_switch_device.py", "mqtt": "mqtt_switch_device.py"})
-    text = (
-        "Command round trip, hop by hop (roundtrip.py --hops): medians over every command, µs; "
-        "timestamps taken around each process's socket send and receive, and in Home Assistant "
-        "around the service call and the state write (about 1 µs each: a breakdown, not the round trip)\n\n"
-        + table(result, SIDES)
-    )
+    result = breakdown(directory, devices={"nats": "nats_switch_device.py", "mqtt": "mqtt_switch_device.py"})
+    text = f"Command round trip, hop by hop (roundtrip.py --hops): {HOPS_NOTE}\n\n" + table(result, SIDES)
     print(text)
     save("roundtrip-hops", {"sides": result}, text)
 
@@ -74,7 +57,7 @@ def main() -> None:
         help="time each hop of a command in every process (hops_report.py); saves only that breakdown",
     )
     args = parser.parse_args()
-    hops = _trace_hops() if args.hops else None
+    hops = trace_hops(markers=("benchsw.switch.relay", "benchmqtt/relay")) if args.hops else None
     rounds = args.rounds or (1 if args.quick else 5)
     args.n = args.n or (300 if args.quick else 2000)
     args.warmup = args.warmup if args.warmup is not None else (50 if args.quick else 200)

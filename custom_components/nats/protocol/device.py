@@ -80,8 +80,6 @@ class Device:
         self.presses: dict[str, int] = {}
         """Stateless commands (button presses) carried out, per entity."""
         self._infos = _describe(entities)
-        self._state_subjects: dict[str, tuple[str, str]] = {}
-        """Each entity's platform and state subject, built once (every state uses it)."""
         self._subscriptions: list[NatsSubscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
@@ -210,7 +208,6 @@ class Device:
     async def set_entities(self, entities: list[dict[str, Any]]) -> None:
         """Replace the entity list and re-announce."""
         self._infos = _describe(entities)
-        self._state_subjects = {}
         self.entities = {entity["id"]: dict(entity) for entity in entities}
         self.states = {k: v for k, v in self.states.items() if k in self.entities}
         await self.announce()
@@ -219,12 +216,7 @@ class Device:
         self, entity_id: str, state: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
         platform = self.entities[entity_id]["platform"]
-        known = self._state_subjects.get(entity_id)
-        if known is not None and known[0] == platform:
-            subject = known[1]
-        else:  # the first state, or the entity's dict was changed in place
-            subject = self.subjects.entity(self.id, platform, entity_id, "state")
-            self._state_subjects[entity_id] = (platform, subject)
+        subject = self.subjects.entity(self.id, platform, entity_id, "state")
         await self.nc.publish(subject, encode(state), headers=headers)
 
     async def _heartbeat_loop(self) -> None:

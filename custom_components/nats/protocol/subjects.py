@@ -30,6 +30,7 @@ class Subjects:
     """All subjects of one home, built once for its prefix."""
 
     __slots__ = (
+        "_built",
         "_devices_len",
         "_parsed",
         "announce",
@@ -56,6 +57,8 @@ class Subjects:
         self.devices_prefix = f"{prefix}.devices."
         self._devices_len = len(self.devices_prefix)
         self._parsed: dict[str, EntitySubject] = {}
+        self._built: dict[tuple[str, str, str, str], str] = {}
+        """Entity subjects built and validated before: every command and device state builds one."""
         self.status_any = f"{prefix}.devices.*.status"
         self.state_any = f"{prefix}.devices.*.*.*.state"
         self.event_any = f"{prefix}.devices.*.*.*.event"
@@ -76,11 +79,18 @@ class Subjects:
 
     def entity(self, device_id: str, platform: str, entity_id: str, topic: str) -> str:
         """Return a state, command or event subject of one entity."""
+        key = (device_id, platform, entity_id, topic)
+        if (built := self._built.get(key)) is not None:
+            return built
         if platform not in PLATFORMS:
             raise ProtocolError(f"unknown platform {platform!r}")
         if topic not in ENTITY_TOPICS:
             raise ProtocolError(f"unknown entity topic {topic!r}")
-        return f"{self.devices_prefix}{_checked(device_id)}.{platform}.{_checked(entity_id)}.{topic}"
+        built = f"{self.devices_prefix}{_checked(device_id)}.{platform}.{_checked(entity_id)}.{topic}"
+        if len(self._built) >= PARSED_CACHE_SIZE:
+            self._built.clear()  # bounded, as the parse cache is
+        self._built[key] = built
+        return built
 
     def commands_of(self, device_id: str) -> str:
         """Return the wildcard a device subscribes to for its commands."""
