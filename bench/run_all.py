@@ -42,6 +42,7 @@ def main() -> None:
         ("coldstart --retained", "coldstart", [*quick, "--retained"]),
         ("firmware", "firmware", quick),
         ("esphome_api", "esphome_api", quick),
+        ("esphome_api --hops", "esphome_api", [*quick, "--hops", "--rounds", "1"]),
         ("leaf", "leaf", quick),
     ):
         print(f"\n=== {name} ===", flush=True)
