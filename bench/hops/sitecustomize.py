@@ -1,16 +1,15 @@
-"""Hop timestamps for `roundtrip.py --hops`: loaded by every process the benchmark starts.
+"""Hop timestamps for `--hops` (roundtrip.py, esphome_api.py): loaded by every process they start.
 
 With NATS_BENCH_HOPS set (a directory), this process records when it sends
 and receives a benchmark message (a socket send or recv whose bytes hold one
 of the markers in NATS_BENCH_HOPS_MARKERS, or any on a socket whose peer port
 is in NATS_BENCH_HOPS_PORTS: the native API's protobuf names no entity) and,
 in Home Assistant, when a service call starts and returns and when a switch's
-state is written. It
-writes them to the directory at exit; `hops_report.py` lines them up per
-command across processes (perf_counter is CLOCK_MONOTONIC on Linux: one
-clock for every process). Patching socket.socket catches asyncio's
-transports, nats-py and paho alike. Costs about 1 µs per event: the figures
-are a breakdown, not the round trip (run without --hops for that).
+state is written. It writes them to the directory at exit; `hops_report.py`
+lines them up per command across processes (perf_counter is CLOCK_MONOTONIC
+on Linux: one clock for every process). Patching socket.socket catches
+asyncio's transports, nats-py and paho alike. Costs about 1 µs per event:
+the figures are a breakdown, not the round trip (run without --hops for that).
 """
 
 from __future__ import annotations

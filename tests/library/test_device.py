@@ -10,6 +10,7 @@ import nats
 from nats.aio.msg import Msg
 import pytest
 
+from nats_home import device as device_module
 from nats_home.device import Device
 from nats_home.errors import ProtocolError
 
@@ -184,3 +185,22 @@ async def test_the_refusal_of_a_huge_command_fits_a_reply(
     answer = json.loads(reply.data)
     assert answer["ok"] is False
     assert 0 < len(answer["error"]) <= 255
+
+
+async def test_a_long_running_device_keeps_only_its_last_commands(
+    device_factory: DeviceFactory, nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commands a device keeps for inspection stay bounded (KEPT_COMMANDS, lowered to 3 here)."""
+    monkeypatch.setattr(device_module, "KEPT_COMMANDS", 3)
+    device = await device_factory("plug", [{"platform": "switch", "id": "relay"}])
+    client = await nats.connect(nats_server.url)
+    try:
+        for i in range(5):
+            state = "ON" if i % 2 == 0 else "OFF"
+            reply = await client.request(
+                "home.devices.plug.switch.relay.command", json.dumps({"state": state}).encode(), timeout=2
+            )
+            assert json.loads(reply.data)["ok"]
+    finally:
+        await client.close()
+    assert device.commands == [("relay", {"state": s}) for s in ("ON", "OFF", "ON")]

@@ -34,6 +34,8 @@ from .transport import NatsClient, NatsMsg, NatsSubscription
 
 _LOGGER = logging.getLogger(__name__)
 MAX_ERROR: Final = 255
+KEPT_COMMANDS: Final = 1000
+"""Commands (and expired ones) a device keeps for inspection: a long-running device must not grow."""
 
 __all__ = ["CommandHandler", "CommandRejectedError", "ConfigHandler", "Device", "DeviceCredentials"]
 
@@ -75,7 +77,9 @@ class Device:
         self.command_handler = command_handler
         self.states: dict[str, dict[str, Any]] = {}
         self.commands: list[tuple[str, dict[str, Any]]] = []
+        """The last KEPT_COMMANDS commands carried out (or handed to the command handler), oldest first."""
         self.expired: list[tuple[str, dict[str, Any]]] = []
+        """The last KEPT_COMMANDS commands refused as expired, oldest first."""
         self.expiry = CommandExpiry()
         self.presses: dict[str, int] = {}
         """Stateless commands (button presses) carried out, per entity."""
@@ -310,10 +314,10 @@ class Device:
             if self.expiry.is_expired(stamped):
                 # The controller has already told its user the command failed.
                 _LOGGER.warning("Device %s: refusing an expired command on %s", self.id, msg.subject)
-                self.expired.append((parsed.entity_id, command))
+                _keep(self.expired, (parsed.entity_id, command))
                 await self._reply(msg, {"ok": False, "error": EXPIRED_ERROR})
                 return
-            self.commands.append((parsed.entity_id, command))
+            _keep(self.commands, (parsed.entity_id, command))
             state = None
             if self.command_handler is not None:
                 state = await self.command_handler(parsed.entity_id, command)
@@ -406,3 +410,10 @@ def _describe(entities: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any],
             raise ProtocolError(msg)
         infos[info.id] = (dict(entity), info)
     return infos
+
+
+def _keep(kept: list[tuple[str, dict[str, Any]]], command: tuple[str, dict[str, Any]]) -> None:
+    """Append a command, dropping the oldest beyond KEPT_COMMANDS."""
+    kept.append(command)
+    if len(kept) > KEPT_COMMANDS:
+        del kept[0]
