@@ -32,13 +32,10 @@ def guarded(
                 _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
 
         return _handle
-    called = cast("Callable[[NatsMsg], None]", handler)
+    plain = _guarded_function(cast("Callable[[NatsMsg], None]", handler))
 
     async def _call(msg: NatsMsg) -> None:
-        try:
-            called(msg)
-        except Exception:
-            _LOGGER.exception("Unexpected error handling the message on %s", msg.subject)
+        plain(msg)
 
     return _call
 
@@ -53,7 +50,11 @@ def guarded_plain(
     """
     if inspect.iscoroutinefunction(handler):
         return guarded(handler)
-    called = cast("Callable[[NatsMsg], None]", handler)
+    return _guarded_function(cast("Callable[[NatsMsg], None]", handler))
+
+
+def _guarded_function(called: Callable[[NatsMsg], None]) -> Callable[[NatsMsg], None]:
+    """Guard a plain handler: the one try/log both guards use for functions."""
 
     def _call(msg: NatsMsg) -> None:
         try:
