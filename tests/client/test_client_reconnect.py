@@ -276,9 +276,14 @@ async def test_stale_connection(server: NatsServer, client_factory: Connect) -> 
     assert await received.wait_msgs(1) == [b"fresh"]
 
 
-async def test_slow_consumer(server: NatsServer, client_factory: Connect) -> None:
-    """A callback stuck past pending_msgs_limit: SlowConsumerError per dropped message, the first ones kept."""
-    client, events = await connect_recorded(client_factory, server.url)
+async def stuck_subscriber(
+    client: Any, subject: str, sent: list[bytes], **limits: int
+) -> tuple[asyncio.Event, Recorder]:
+    """Subscribe a callback stuck until the returned event is set, then publish `sent` to it.
+
+    On return every message has arrived (the server sends them before the
+    flush's PONG): the first is in the callback, the rest wait or were dropped.
+    """
     release = asyncio.Event()
     received = Recorder()
 
@@ -286,11 +291,18 @@ async def test_slow_consumer(server: NatsServer, client_factory: Connect) -> Non
         await release.wait()
         await received.on_msg(msg)
 
-    await client.subscribe("flood", cb=stuck, pending_msgs_limit=5)
-    sent = [str(i).encode() for i in range(20)]
+    await client.subscribe(subject, cb=stuck, **limits)
     for payload in sent:
-        await client.publish("flood", payload)
-    await client.flush()  # every message has arrived: the server sends them before the PONG
+        await client.publish(subject, payload)
+    await client.flush()
+    return release, received
+
+
+async def test_slow_consumer(server: NatsServer, client_factory: Connect) -> None:
+    """A callback stuck past pending_msgs_limit: SlowConsumerError per dropped message, the first ones kept."""
+    client, events = await connect_recorded(client_factory, server.url)
+    sent = [str(i).encode() for i in range(20)]
+    release, received = await stuck_subscriber(client, "flood", sent, pending_msgs_limit=5)
 
     # One in the callback, five waiting behind it, fourteen dropped.
     await events.wait_for(lambda: len(events.errors) >= 14)
@@ -309,18 +321,8 @@ async def test_slow_consumer(server: NatsServer, client_factory: Connect) -> Non
 async def test_slow_consumer_by_bytes(server: NatsServer, client_factory: Connect) -> None:
     """pending_bytes_limit drops a message that would take the waiting bytes past it."""
     client, events = await connect_recorded(client_factory, server.url)
-    release = asyncio.Event()
-    received = Recorder()
-
-    async def stuck(msg: Any) -> None:
-        await release.wait()
-        await received.on_msg(msg)
-
-    await client.subscribe("heavy", cb=stuck, pending_bytes_limit=100)
     sent = [bytes([65 + i]) * 30 for i in range(6)]
-    for payload in sent:
-        await client.publish("heavy", payload)
-    await client.flush()
+    release, received = await stuck_subscriber(client, "heavy", sent, pending_bytes_limit=100)
 
     # One in the callback, three (90 bytes) waiting, two dropped.
     await events.wait_for(lambda: len(events.errors) >= 2)
