@@ -212,13 +212,13 @@ def main() -> None:
         ports = {"nats": bench.nats_port, "api": api_port}
     elapsed = time.monotonic() - started
     if hops is not None:  # Home Assistant wrote its hops at exit, when the bench stopped it
+        sides = breakdown(hops, ports=ports)
         text = (
             "ESPHome firmware command round trip, Home Assistant's side hop by hop "
-            f"(esphome_api.py --hops; the firmware is not traced): {HOPS_NOTE}\n\n"
-            + hops_table(breakdown(hops, ports=ports), SIDES)
+            f"(esphome_api.py --hops; the firmware is not traced): {HOPS_NOTE}\n\n" + hops_table(sides, SIDES)
         )
         print(text)
-        save("esphome_api-hops", {"sides": breakdown(hops, ports=ports)}, text)
+        save("esphome_api-hops", {"sides": sides}, text)
         return
 
     rows = summarize(result)

@@ -111,7 +111,7 @@ def breakdown(
             side = side_of_port.get(send.port)
             answer = ha.next("recv", send.end, send.port) if side else None
         else:
-            side, device_send = _device_hops(traced, send, call.end, spans)
+            side, device_send, spans = _device_hops(traced, send, call.end)
             answer = ha.next("recv", device_send.start) if device_send else None
             if answer is not None and device_send is not None:
                 spans["back"] = answer.start - device_send.end
@@ -136,23 +136,23 @@ def breakdown(
 
 
 def _device_hops(
-    traced: dict[str, _Process], send: _Event, call_end: int, spans: dict[str, int]
-) -> tuple[str | None, _Event | None]:
-    """Find the traced device that read this command, fill in its hops; return its side and its send."""
+    traced: dict[str, _Process], send: _Event, call_end: int
+) -> tuple[str | None, _Event | None, dict[str, int]]:
+    """Find the traced device that read this command: its side, its send, and its hops."""
     for side, device in traced.items():
         got = device.next("recv", send.end)
         if got is None or got.start > call_end + WINDOW_NS:
             continue
         sent = device.next("send", got.start)
         if sent is None:
-            return None, None
-        spans |= {
+            return None, None, {}
+        hops = {
             "out": got.start - send.end,
             "device": sent.start - got.start,
             "device_send": sent.end - sent.start,
         }
-        return side, sent
-    return None, None
+        return side, sent, hops
+    return None, None, {}
 
 
 def table(result: dict[str, dict[str, float]], labels: dict[str, str]) -> str:

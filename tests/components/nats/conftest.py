@@ -97,6 +97,18 @@ async def open_options_settings(hass: HomeAssistant, entry: MockConfigEntry) -> 
     return await hass.config_entries.options.async_configure(result["flow_id"], {"next_step_id": "settings"})
 
 
+class ManualClock:
+    """A clock moved by hand (set `now`), for code that takes a `now` callable."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        """Start at `now` seconds."""
+        self.now = now
+
+    def __call__(self) -> float:
+        """Return the time."""
+        return self.now
+
+
 def state_of(hass: HomeAssistant, entity_id: str) -> Callable[[], str | None]:
     """Return a reader of an entity's current state value."""
 

@@ -15,17 +15,9 @@ from custom_components.nats.log_limiter import LogLimiter, reason_key
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
-from .conftest import state_of, wait_for
+from .conftest import ManualClock, state_of, wait_for
 
 LOGGER = "custom_components.nats.test_limiter"
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _lines(caplog: pytest.LogCaptureFixture, level: int, start: str) -> list[str]:
@@ -35,7 +27,7 @@ def _lines(caplog: pytest.LogCaptureFixture, level: int, start: str) -> list[str
 def test_first_warning_then_one_a_minute_with_a_count(caplog: pytest.LogCaptureFixture) -> None:
     """The first repeat of a reason is a warning; repeats within a minute are debug, then counted."""
     caplog.set_level(logging.DEBUG, logger=LOGGER)
-    clock = _Clock()
+    clock = ManualClock()
     limiter = LogLimiter(logging.getLogger(LOGGER), clock)
     for _ in range(17):
         limiter.warning("home.devices.a.status", "no v", "Bad on %s: %s", "home.devices.a.status", "no v")
@@ -56,7 +48,7 @@ def test_first_warning_then_one_a_minute_with_a_count(caplog: pytest.LogCaptureF
 
 def test_keys_are_subject_and_reason(caplog: pytest.LogCaptureFixture) -> None:
     """Another subject or another reason warns at once; the same mistake with other values does not."""
-    limiter = LogLimiter(logging.getLogger(LOGGER), _Clock())
+    limiter = LogLimiter(logging.getLogger(LOGGER), ManualClock())
     limiter.warning("s1", "option 'a' was not announced", "m1")
     limiter.warning("s1", "option 'b' was not announced", "m2")  # same reason, other value
     limiter.warning("s2", "option 'a' was not announced", "m3")  # other subject
@@ -83,7 +75,7 @@ def test_reason_key() -> None:
 
 def test_memory_is_bounded() -> None:
     """A flood of distinct subjects forgets the oldest keys."""
-    limiter = LogLimiter(logging.getLogger(LOGGER), _Clock(), max_keys=8)
+    limiter = LogLimiter(logging.getLogger(LOGGER), ManualClock(), max_keys=8)
     for index in range(100):
         limiter.warning(f"s{index}", "r", "m")
     assert len(limiter._seen) == 8

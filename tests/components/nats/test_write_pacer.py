@@ -17,24 +17,12 @@ from custom_components.nats.write_pacer import MAX_WRITE_INTERVAL, MIN_WRITE_INT
 from ...conftest import DeviceFactory
 from ...nats_fixtures import until
 from ...nats_server import NatsServer
-from .conftest import wait_for
-
-
-class FakeClock:
-    """The event loop's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        """Start at 100 s."""
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        """Return the time."""
-        return self.now
+from .conftest import ManualClock, wait_for
 
 
 def test_interval_follows_how_many_entities_write() -> None:
     """The interval is the shortest while few write, grows with the writers, and is capped."""
-    clock = FakeClock()
+    clock = ManualClock()
     pacer = WritePacer(clock)
     assert pacer.interval == MIN_WRITE_INTERVAL
 
