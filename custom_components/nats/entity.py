@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from enum import StrEnum
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 READ_ONLY_PLATFORMS = frozenset({"sensor", "binary_sensor"})
+_NOTHING_WAITS: Final = object()
+"""No state waits for the entity's next write."""
 
 
 def device_class_of[E: StrEnum](enum: type[E], description: EntityInfo, device_id: str) -> E | None:
@@ -62,6 +64,8 @@ class NatsEntity[I: EntityInfo, S](Entity):
         self._write_window = -1
         """The write pacer's window this entity last counted itself in."""
         self._trailing_write: asyncio.TimerHandle | None = None
+        self._waiting: object = _NOTHING_WAITS
+        """The latest state of a coalesced burst: applied when the entity is next written."""
         entry_id = hub.entry.entry_id
         self._attr_unique_id = unique_id(entry_id, device_id, description.platform, description.id)
         device = hub.devices.get(device_id)
@@ -98,19 +102,25 @@ class NatsEntity[I: EntityInfo, S](Entity):
         A state after a quiet spell is written at once; a burst from a
         flooding device is coalesced into one trailing write of its latest
         state, so recorder, frontend and automations are not flooded too.
+        Until that write the latest state only waits: setting the entity's
+        attributes for every state of a flood would cost for nothing, as
+        Home Assistant reads them when the entity is written.
         """
-        self.apply_state(value)
         if self._trailing_write is not None:
+            self._waiting = value
             return
         wait = self._last_write + self._hub.write_pacer.interval - self.hass.loop.time()
         if wait <= 0:
+            self.apply_state(value)
             self._write_now()
         else:
+            self._waiting = value
             self._trailing_write = self.hass.loop.call_later(wait, self._write_now)
 
     @callback
     def write_confirmed(self, value: S) -> None:
         """Apply and write at once a state that acknowledges this entity's command (no coalescing)."""
+        self._waiting = _NOTHING_WAITS  # older than the confirmed state
         self.apply_state(value)
         self._write_now()
 
@@ -119,6 +129,19 @@ class NatsEntity[I: EntityInfo, S](Entity):
         self._cancel_trailing_write()
         self._last_write = self.hass.loop.time()
         self._write_window = self._hub.write_pacer.wrote(self._write_window)
+        self.write()
+
+    @callback
+    def write(self) -> None:
+        """Write the entity to Home Assistant, with the latest state of a burst if one waits.
+
+        Every write of the integration's goes through here (paced, confirmed,
+        availability). A write Home Assistant makes itself shows the state
+        last written until the trailing write.
+        """
+        if self._waiting is not _NOTHING_WAITS:
+            waiting, self._waiting = self._waiting, _NOTHING_WAITS
+            self.apply_state(cast("S", waiting))
         self.async_write_ha_state()
 
     @callback
@@ -156,8 +179,7 @@ class NatsEntity[I: EntityInfo, S](Entity):
             return
         self._hub.store_state(self.device_id, self.key, value)
         # The confirmed state is in hass.states when the action returns.
-        self.apply_state(value)
-        self._write_now()
+        self.write_confirmed(value)
 
 
 def async_setup_platform_entities[I: EntityInfo](

@@ -308,7 +308,7 @@ class NatsHub:
             _LOGGER.info("Device %s is unavailable: offline or not heard from in time", device_id)
         async_fire_availability(self.hass, device)  # the logbook's entry for the device
         for entity in list(device.entities.values()):
-            entity.async_write_ha_state()
+            entity.write()
 
     @callback
     def _write_all(self) -> None:
@@ -316,7 +316,7 @@ class NatsHub:
             return
         for device in self.devices.values():
             for entity in list(device.entities.values()):
-                entity.async_write_ha_state()
+                entity.write()
 
     # Message handlers (the client runs them in order, per subscription)
 

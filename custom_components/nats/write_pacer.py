@@ -10,9 +10,12 @@ write of its latest state when the interval is up.
 The interval is 50 ms while few entities write, and grows with how many
 entities wrote in the last second, so that all of them together stay within
 WRITE_BUDGET writes per second: 1,000 flooding entities are written twice a
-second each, not 20 times. It never exceeds MAX_WRITE_INTERVAL, so an
-entity's latest state is in Home Assistant within half a second, however
-large the flood. A command's confirmed state is always written at once.
+second each, not 20 times. It grows as soon as the entities that wrote in the
+current second outnumber what it allows, so a flood is paced from its first
+tenth of a second on; it shrinks when a second with fewer writers ends. It
+never exceeds MAX_WRITE_INTERVAL, so an entity's latest state is in Home
+Assistant within half a second, however large the flood. A command's
+confirmed state is always written at once.
 """
 
 from __future__ import annotations
@@ -55,4 +58,8 @@ class WritePacer:
             self._writers = 0
         if last_window != self.window:
             self._writers += 1
+            if self._writers > self.interval * WRITE_BUDGET:
+                # More entities wrote in this window than the interval allows: lengthen it now,
+                # not when the window ends, or a flood's first second is written 20 times over.
+                self.interval = min(MAX_WRITE_INTERVAL, self._writers / WRITE_BUDGET)
         return self.window

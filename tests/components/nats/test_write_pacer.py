@@ -45,6 +45,27 @@ def test_interval_follows_how_many_entities_write() -> None:
     assert pacer.interval == MIN_WRITE_INTERVAL
 
 
+def test_interval_grows_within_the_first_second_of_a_flood() -> None:
+    """A flood is paced from its start: the interval grows as writers are counted, not a second later."""
+    clock = ManualClock()
+    pacer = WritePacer(clock)
+    for _ in range(100):  # as many entities as the shortest interval allows: unchanged
+        pacer.wrote(-1)
+    assert pacer.interval == MIN_WRITE_INTERVAL
+    clock.now += 0.05
+    for _ in range(100, 1000):
+        pacer.wrote(-1)
+    assert pacer.interval == pytest.approx(1000 / write_pacer.WRITE_BUDGET)
+    for _ in range(1000, 3000):
+        pacer.wrote(-1)
+    assert pacer.interval == MAX_WRITE_INTERVAL
+    clock.now += 1.0  # a second with one writer ends: the interval shrinks
+    pacer.wrote(-1)
+    clock.now += 1.0
+    pacer.wrote(-1)
+    assert pacer.interval == MIN_WRITE_INTERVAL
+
+
 async def test_many_flooding_entities_are_paced_and_end_on_their_last_state(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,

@@ -259,7 +259,7 @@ class Client:
         stats["in_bytes"] += len(payload)
         sub = self._subs.get(sid)
         if sub is not None:
-            sub.deliver(Msg(self, sid, subject, reply, header, payload), later=self.rounds.later())
+            sub.deliver(subject, reply, header, payload, later=self.rounds.later())
 
     def on_info(self, info: dict[str, Any]) -> None:
         """Take an INFO sent after connecting: cluster changes, lame duck mode."""

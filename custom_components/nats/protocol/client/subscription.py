@@ -73,7 +73,8 @@ class Subscription:
         self._cb = cb
         self._pending_msgs_limit = pending_msgs_limit
         self._pending_bytes_limit = pending_bytes_limit
-        self._backlog: deque[Msg] = deque()
+        self._backlog: deque[tuple[str, str, bytes | None, bytes]] = deque()
+        """Messages waiting for the callback: subject, reply, header block, payload."""
         self._backlog_bytes = 0
         self._running: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[Msg | None] | None = None if cb is not None else asyncio.Queue()
@@ -96,7 +97,7 @@ class Subscription:
         """Messages received and not yet handed over."""
         return len(self._backlog) + (self._queue.qsize() if self._queue is not None else 0)
 
-    def deliver(self, msg: Msg, *, later: bool = False) -> None:
+    def deliver(self, subject: str, reply: str, header: bytes | None, payload: bytes, *, later: bool) -> None:
         """Hand over one message (called by the client for each message on this sid).
 
         `later`: the client has run enough callbacks in this read; the message
@@ -110,34 +111,40 @@ class Subscription:
             self._closed = True
         if self._queue is not None:
             if self._queue.qsize() >= self._pending_msgs_limit:
-                self._slow_consumer(msg)
+                self._slow_consumer(subject, reply)
                 return
-            self._queue.put_nowait(msg)
+            self._queue.put_nowait(Msg(self._client, self.sid, subject, reply, header, payload))
             if self._closed:
                 self._queue.put_nowait(None)
             return
         if later or self._running is not None or self._backlog:
             if (
                 len(self._backlog) >= self._pending_msgs_limit
-                or self._backlog_bytes + len(msg.data) > self._pending_bytes_limit
+                or self._backlog_bytes + len(payload) > self._pending_bytes_limit
             ):
-                self._slow_consumer(msg)
+                self._slow_consumer(subject, reply)
                 return
-            self._backlog.append(msg)
-            self._backlog_bytes += len(msg.data)
-            if self._running is None:
+            # A tuple, not a Msg: a flood read ahead of its callbacks waits here, and tuples of
+            # strings and bytes leave the garbage collector's lists (a Msg would be promoted to
+            # the oldest generation and set off full collections of Home Assistant's heap).
+            backlog = self._backlog
+            backlog.append((subject, reply, header, payload))
+            self._backlog_bytes += len(payload)
+            if len(backlog) == 1 and self._running is None:
+                # Its first: a subscription with a backlog is in the rounds until it is empty.
                 self._client.rounds.backlogged(self)
             return
-        self._start(msg)
+        self._start(Msg(self._client, self.sid, subject, reply, header, payload))
 
     def run_backlog(self, count: int) -> None:
         """Run up to count queued messages (the client's round over the backlogs); ask for another round."""
         backlog = self._backlog
+        client, sid = self._client, self.sid
         while count and backlog and self._running is None:
             count -= 1
-            msg = backlog.popleft()
-            self._backlog_bytes -= len(msg.data)
-            self._start(msg)
+            subject, reply, header, payload = backlog.popleft()
+            self._backlog_bytes -= len(payload)
+            self._start(Msg(client, sid, subject, reply, header, payload))
         if backlog and self._running is None:
             self._client.rounds.backlogged(self)
 
@@ -157,8 +164,8 @@ class Subscription:
         except Exception as err:  # noqa: BLE001 - a callback's error must not stop the subscription
             self._failed(err)
             return
-        if not isinstance(result, Coroutine):
-            return  # a plain function, or an awaitable nobody needs to wait for
+        if result is None or not isinstance(result, Coroutine):
+            return  # a plain function's None (no ABC check per message), or an awaitable nobody awaits
         task = asyncio.Task(self._guard(result), loop=self._client.loop, eager_start=True)
         if not task.done():
             self._running = task
@@ -180,9 +187,9 @@ class Subscription:
         _LOGGER.error("Callback for %s failed", self.subject, exc_info=err)
         self._client.report_soon(err)
 
-    def _slow_consumer(self, msg: Msg) -> None:
+    def _slow_consumer(self, subject: str, reply: str) -> None:
         self._client.report_soon(
-            nats.errors.SlowConsumerError(subject=msg.subject, reply=msg.reply, sid=self.sid, sub=self)  # type: ignore[arg-type]
+            nats.errors.SlowConsumerError(subject=subject, reply=reply, sid=self.sid, sub=self)  # type: ignore[arg-type]
         )
 
     async def next_msg(self, timeout: float | None = 1.0) -> Msg:

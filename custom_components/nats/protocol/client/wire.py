@@ -135,6 +135,27 @@ def decode_headers(block: bytes) -> dict[str, str]:
     return headers
 
 
+def _msg_line(line: bytes) -> tuple[int, str, str, int]:
+    """Read `MSG <subject> <sid> [reply-to] <#bytes>`: sid, subject, reply subject, payload size."""
+    try:
+        parts = line.split()
+        if len(parts) == 4:
+            _, subject, sid, size = parts
+            reply = ""
+        elif len(parts) == 5:
+            _, subject, sid, reply_to, size = parts
+            reply = reply_to.decode()
+        else:
+            # Checked, else `MSG a 1` reads its sid as the size and the stream goes out of step.
+            raise ProtocolError(f"malformed {line[:80]!r}")
+        total = int(size)
+        if total < 0:
+            raise ProtocolError(f"bad size in {line[:80]!r}")
+        return int(sid), subject.decode(), reply, total
+    except ValueError as err:
+        raise ProtocolError(f"malformed {line[:80]!r}") from err
+
+
 class Parser:
     """Turns the server's bytes into handler calls."""
 
@@ -179,6 +200,18 @@ class Parser:
                 if size - pos > MAX_CONTROL_LINE:
                     raise ProtocolError("control line too long")
                 break
+            if data.startswith(b"MSG ", pos):
+                # The hot path (every state): read here, and handed over at once when its
+                # payload is in this read, without a round through _control and _pending.
+                sid, subject, reply, total = _msg_line(data[pos:newline])
+                pos = newline + 2
+                end = pos + total
+                if size < end + 2:
+                    self._pending = (sid, subject, reply, 0, total)
+                    continue
+                self.handler.on_msg(sid, subject, reply, None, data[pos:end])
+                pos = end + 2
+                continue
             line = data[pos:newline]
             pos = newline + 2
             self._control(line, self.handler)
@@ -189,18 +222,7 @@ class Parser:
         """Handle one control line."""
         op = line[:4]
         try:
-            if op == b"MSG ":
-                # MSG <subject> <sid> [reply-to] <#bytes>
-                parts = line.split()
-                if len(parts) not in (4, 5):
-                    # Checked, else `MSG a 1` reads its sid as the size and the stream goes out of step.
-                    raise ProtocolError(f"malformed {line[:80]!r}")
-                reply = parts[3].decode() if len(parts) == 5 else ""
-                total = int(parts[-1])
-                if total < 0:
-                    raise ProtocolError(f"bad size in {line[:80]!r}")
-                self._pending = (int(parts[2]), parts[1].decode(), reply, 0, total)
-            elif op == b"HMSG":
+            if op == b"HMSG":
                 # HMSG <subject> <sid> [reply-to] <#header bytes> <#total bytes>
                 parts = line.split()
                 if len(parts) not in (5, 6):
