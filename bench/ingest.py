@@ -2,7 +2,8 @@
 
 For each transport: the processed rate at saturation (a burst of --sat-count
 updates as fast as the simulator can send; updates applied / time from the
-first send to the last state write; several rounds), then a descending ladder
+first send to the last update applied, which for HA MQTT is its state write;
+several rounds), then a descending ladder
 of sustained rates (fractions of that ceiling, each held --seconds >= 20 s)
 until one passes: every update applied by the integration, every entity ends
 on the last value sent to it, the last state write < 1 s after the last send.
@@ -78,6 +79,8 @@ def main() -> None:
             "sat_ha_share": [s["cpu"]["own_cores"] for s in sat],
             # Home Assistant's CPU time (every thread) per applied update, at saturation.
             "sat_cpu_us": spread([s["ha"]["cpu_us"] for s in sat if s["ha"]["cpu_us"] is not None]),
+            # ... of which the garbage collector's, and its full collections (all of HA's heap).
+            "sat_gc": [(s["ha"].get("gc_s"), s["ha"].get("gc_full")) for s in sat],
             "sustained": passed[0]["rate"] if passed else None,
             # Passing the ladder's first (highest) step only bounds the limit from below.
             "sustained_is_floor": bool(passed) and passed[0] is ladder[0],
@@ -121,6 +124,12 @@ def main() -> None:
         f"Ratio NATS/MQTT: saturation {ratio_sat:.2f}"
         + (f", sustained {ratio_sus:.2f}" if ratio_sus else "")
         + f", HA CPU per applied update {ratio_cpu:.2f}",
+        "",
+        "Home Assistant's garbage collection per saturation round, s (full collections): "
+        + "; ".join(
+            f"{LABEL[side]} " + ", ".join(f"{t} ({n})" for t, n in summary[side]["sat_gc"])
+            for side in ("nats", "mqtt")
+        ),
     ]
     lines += [
         "",

@@ -1,15 +1,19 @@
 """What one command or one state update costs the Home Assistant process.
 
 Counts event-loop iterations (one selector poll each: every hand-off from one
-task or callback to the next that is not done in the same pass) and the
-process's CPU time (every thread: the loop, the recorder, executors), so a
-per-message figure can be printed beside each side's latency or rate.
+task or callback to the next that is not done in the same pass), the
+process's CPU time (every thread: the loop, the recorder, executors) and the
+time the garbage collector took (a full collection walks all of Home
+Assistant's heap), so a per-message figure can be printed beside each side's
+latency or rate.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import resource
+import time
 from typing import Any
 
 
@@ -35,19 +39,36 @@ class LoopCounter:
         selector.select = select
         self._cpu0 = 0.0
         self._it0 = 0
+        self._gc_started = 0.0
+        self._gc_seconds = 0.0
+        self._gc_full = 0
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        self._gc_seconds += time.perf_counter() - self._gc_started
+        self._gc_full += info["generation"] == 2
 
     def start(self) -> None:
         self._it0 = self.iterations
         self._cpu0 = _cpu_seconds()
+        self._gc_seconds, self._gc_full = 0.0, 0
+        if self._on_gc not in gc.callbacks:  # a round that failed did not stop
+            gc.callbacks.append(self._on_gc)
 
     def stop(self, messages: int) -> dict[str, Any]:
         """Per message (command or update): loop iterations and CPU microseconds."""
         iterations = self.iterations - self._it0
         cpu = _cpu_seconds() - self._cpu0
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+        collector = {"gc_s": round(self._gc_seconds, 3), "gc_full": self._gc_full}
         if messages <= 0:
-            return {"loop_iterations": None, "cpu_us": None, "cpu_s": round(cpu, 3)}
+            return {"loop_iterations": None, "cpu_us": None, "cpu_s": round(cpu, 3), **collector}
         return {
             "loop_iterations": round(iterations / messages, 3),
             "cpu_us": round(cpu / messages * 1e6, 1),
             "cpu_s": round(cpu, 3),
+            **collector,
         }
