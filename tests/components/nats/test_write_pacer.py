@@ -8,7 +8,7 @@ import nats
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED, SERVICE_TURN_OFF, STATE_OFF
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
 from custom_components.nats import write_pacer
@@ -119,3 +119,29 @@ async def test_many_flooding_entities_are_paced_and_end_on_their_last_state(
     span = paced[-1] - paced[0]
     assert span > 1.0
     assert len(paced) <= count * (span * 4 + 1), (len(paced), span)
+
+
+async def test_a_confirmed_state_replaces_the_state_waiting_for_its_write(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, device_factory: DeviceFactory
+) -> None:
+    """During a paced burst the latest state waits for its write; a command's confirmed state wins over it.
+
+    The interval is set to 5 s, so the second state certainly waits; the
+    command then confirms OFF, and ON (older) must not be what is written.
+    """
+    device = await device_factory("plug", [{"platform": "switch", "id": "relay"}], heartbeat_interval=600)
+    await wait_for(hass, lambda: hass.states.get("switch.plug_relay") is not None)
+    hub = setup_entry.runtime_data.hub
+    hub.write_pacer.interval = 5.0
+    await device.set_state("relay", "OFF")
+    await wait_for(hass, lambda: hass.states.get("switch.plug_relay").state == STATE_OFF)
+    applied = hub.counters.states_applied
+    await device.set_state("relay", "ON")  # within the interval: it waits for the trailing write
+    await wait_for(hass, lambda: hub.counters.states_applied > applied)
+    assert hass.states.get("switch.plug_relay").state == STATE_OFF
+
+    await hass.services.async_call(
+        "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: "switch.plug_relay"}, blocking=True
+    )
+
+    assert hass.states.get("switch.plug_relay").state == STATE_OFF
