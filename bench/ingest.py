@@ -9,7 +9,7 @@ until one passes: every update applied by the integration, every entity ends
 on the last value sent to it, the last state write < 1 s after the last send.
 
 "Applied" is what the integration took in: for NATS Home the hub's count of
-valid states (it coalesces an entity's HA writes within 50 ms, so HA's state
+valid states (it coalesces an entity's HA writes, write_pacer.py, so HA's state
 machine sees fewer events, counted as "HA writes"); for HA MQTT, which writes
 every update, the state_changed events of the 1,000 entities.
 
