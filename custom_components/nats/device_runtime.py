@@ -30,6 +30,9 @@ class DeviceRuntime:
     liveness: Liveness
     descriptions: dict[EntityKey, EntityInfo] = field(default_factory=dict)
     states: dict[EntityKey, object] = field(default_factory=dict)
+    raw_states: dict[EntityKey, bytes] = field(default_factory=dict)
+    """The payload each of `states` was read from, to judge it again by a changed announcement
+    (state_ingest.py); a state confirmed in a command's reply has none."""
     entities: dict[EntityKey, NatsEntity[Any, Any]] = field(default_factory=dict)
     device_entry: DeviceEntry | None = None
     """Its device registry entry, which its entities link to directly (no lookup per entity)."""

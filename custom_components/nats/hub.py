@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Final
@@ -39,16 +39,16 @@ from .message_guard import guarded, guarded_plain
 from .platform_loader import PlatformLoader
 from .presence import Presence
 from .protocol import client as own_client
-from .protocol.acknowledgement import ACK_HEADER
 from .protocol.errors import ProtocolError
 from .protocol.expiry import ControllerClock
 from .protocol.models import Reply
-from .protocol.payloads import parse_event, parse_heartbeat, parse_state
+from .protocol.payloads import parse_event, parse_heartbeat
 from .protocol.platform import EntityInfo
 from .protocol.subjects import Subjects
 from .protocol.transport import NatsClient, NatsMsg
 from .restore import RestoreSummary, async_restore
 from .retention import RetentionResult, async_ensure_streams
+from .state_ingest import StateIngest
 from .write_pacer import WritePacer
 
 if TYPE_CHECKING:
@@ -61,8 +61,6 @@ PENDING_MSGS_LIMIT: Final = 512 * 1024
 PENDING_BYTES_LIMIT: Final = 128 * 1024 * 1024
 """Per subscription (nats-py's defaults, made explicit): the backlog a flood can build
 before the client drops messages as a slow consumer, which bounds Home Assistant's memory."""
-_INVALID: Final = object()
-"""What _store_raw_state returns for a refused state (None is a valid state: unknown)."""
 
 
 class NatsHub:
@@ -90,6 +88,7 @@ class NatsHub:
         self.device_config = DeviceConfigStore(self)
         self.restored = RestoreSummary()
         self.early_states = EarlyStates()
+        self.state_ingest = StateIngest(self)
         self.counters = MessageCounters()
         self.write_pacer = WritePacer(hass.loop.time)
         self.command_inbox = CommandInbox()
@@ -151,25 +150,31 @@ class NatsHub:
             (subjects.event_any, self._on_event),
             (subjects.log_any, self.device_logs.async_on_message),
         ):
-            client = self.client
-            if isinstance(client, own_client.Client):
-                await client.subscribe(
-                    subject,
-                    cb=guarded_plain(handler),
-                    pending_msgs_limit=PENDING_MSGS_LIMIT,
-                    pending_bytes_limit=PENDING_BYTES_LIMIT,
-                )
-            else:
-                await client.subscribe(
-                    subject,
-                    cb=guarded(handler),
-                    pending_msgs_limit=PENDING_MSGS_LIMIT,
-                    pending_bytes_limit=PENDING_BYTES_LIMIT,
-                )
+            await self._async_subscribe(subject, handler)
         self.entry.async_on_unload(
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop)
         )
         await self.presence.async_say_online()
+
+    async def _async_subscribe(
+        self, subject: str, handler: Callable[[NatsMsg], Awaitable[None]] | Callable[[NatsMsg], None]
+    ) -> None:
+        client = self.client
+        assert client is not None
+        msgs, size = PENDING_MSGS_LIMIT, PENDING_BYTES_LIMIT
+        if not isinstance(client, own_client.Client):
+            await client.subscribe(
+                subject, cb=guarded(handler), pending_msgs_limit=msgs, pending_bytes_limit=size
+            )
+        elif handler == self._on_state:
+            # The ingest path: a flood's states in batches, not one callback each (state_ingest.py).
+            await client.subscribe(
+                subject, batch_cb=self._on_states, pending_msgs_limit=msgs, pending_bytes_limit=size
+            )
+        else:
+            await client.subscribe(
+                subject, cb=guarded_plain(handler), pending_msgs_limit=msgs, pending_bytes_limit=size
+            )
 
     async def async_stop(self) -> None:
         """Say goodbye, close the connection and cancel timers."""
@@ -222,6 +227,7 @@ class NatsHub:
         """Remember an entity's latest state (e.g. one confirmed by a reply)."""
         if (device := self.devices.get(device_id)) is not None:
             device.states[key] = value
+            device.raw_states.pop(key, None)  # not read from a payload of its own
 
     def set_descriptions(
         self,
@@ -229,33 +235,19 @@ class NatsHub:
         descriptions: dict[EntityKey, EntityInfo],
         retained: dict[EntityKey, bytes] | None = None,
     ) -> None:
-        """Replace the entities a device announced, dropping states of removed ones.
+        """Replace the entities a device announced, keeping the states that still fit.
 
         Retained states (restore.py) and states that arrived before the
         announcement are applied now, before the entities are added, so they
         start with them; a live one wins over a retained one.
         """
-        device.descriptions = descriptions
-        device.states = {k: v for k, v in device.states.items() if k in descriptions}
+        previous, device.descriptions = device.descriptions, descriptions
+        self.state_ingest.forget_routes()
+        self.state_ingest.keep_fitting_states(device, previous)
         for key, raw in {**(retained or {}), **self.early_states.take(device.id)}.items():
             if (description := descriptions.get(key)) is not None:
                 subject = self.subjects.entity(device.id, key[0], key[1], "state")
-                self._store_raw_state(subject, device, key, description, raw)
-
-    def _store_raw_state(
-        self, subject: str, device: DeviceRuntime, key: EntityKey, description: EntityInfo, raw: bytes
-    ) -> object:
-        """Validate and store a state payload; a bad one is logged with its subject."""
-        try:
-            value = parse_state(description, raw)
-        except ProtocolError as err:
-            self.counters.states_invalid += 1
-            history.record_refused(device, "state", subject, err)
-            self.log_limiter.warning(subject, str(err), "Ignoring state on %s: %s", subject, err)
-            return _INVALID
-        self.counters.states_applied += 1
-        device.states[key] = value
-        return value
+                self.state_ingest.store_raw(subject, device, key, description, raw)
 
     async def async_remove_entity(self, device: DeviceRuntime, key: EntityKey) -> None:
         """Remove a live entity object (its registry entry is left alone)."""
@@ -265,6 +257,7 @@ class NatsHub:
 
     def forget_device(self, device_id: str) -> None:
         """Forget everything about a device the user removed; it returns when it announces again."""
+        self.state_ingest.forget_routes()
         if (device := self.devices.pop(device_id, None)) is not None:
             self.availability.disarm(device.liveness)
 
@@ -346,30 +339,13 @@ class NatsHub:
 
     @callback
     def _on_state(self, msg: NatsMsg) -> None:
-        parsed = self.subjects.parse_entity(msg.subject)
-        if parsed is None:
-            _LOGGER.debug("Ignoring state on malformed subject %s", msg.subject)
-            return
-        key = (parsed.platform, parsed.entity_id)
-        device = self.devices.get(parsed.device_id)
-        description = device.descriptions.get(key) if device is not None else None
-        if device is None or description is None:
-            _LOGGER.debug("Keeping state on %s until its entity is announced", msg.subject)
-            self.early_states.add(parsed.device_id, key, msg.data)
-            return
-        self.availability.heard(device.liveness)
-        value = self._store_raw_state(msg.subject, device, key, description, msg.data)
-        ack = msg.headers.get(ACK_HEADER) if msg.headers else None
-        if value is _INVALID:
-            if ack is not None:
-                self.command_inbox.acknowledge(ack, msg.subject, invalid=True)
-            return
-        entity = device.entities.get(key)
-        if ack is not None and self.command_inbox.acknowledge(ack, msg.subject):
-            if entity is not None:  # the confirmed state is in hass.states when the action returns
-                entity.write_confirmed(value)
-        elif entity is not None:
-            entity.handle_state(value)
+        """Handle a state from nats-py (websocket servers), one message at a time."""
+        self.state_ingest.on_message(msg)
+
+    @callback
+    def _on_states(self, batch: list[own_client.RawMessage]) -> None:
+        """Handle the own client's states, in batches (state_ingest.py)."""
+        self.state_ingest.on_batch(batch)
 
     @callback
     def _on_event(self, msg: NatsMsg) -> None:

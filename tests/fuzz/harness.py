@@ -27,11 +27,14 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from custom_components.nats.client_errors import ClientErrors
 from custom_components.nats.hub import NatsHub
 from custom_components.nats.identity import device_id_of
+from custom_components.nats.protocol.client import RawMessage
 from custom_components.nats.write_pacer import MIN_WRITE_INTERVAL
 
 from ..nats_fixtures import until
 
 HANDLERS = ("_on_announce", "_on_status", "_on_state", "_on_event")
+BATCH_HANDLERS = ("_on_states",)
+"""Handlers the own client calls with a batch of raw messages (the states: state_ingest.py)."""
 SENTINEL = b"drain:"
 SENTINEL_SUBJECTS = (
     "{p}.discovery.announce",
@@ -127,6 +130,30 @@ def _recording(name: str, watch: Watch) -> Callable[[NatsHub, Msg], Awaitable[No
     return _handler
 
 
+def _recording_batch(name: str, watch: Watch) -> Callable[[NatsHub, list[RawMessage]], None]:
+    """Wrap a batch handler; every message of the batch counts as handled.
+
+    The handler logs each message's error itself, with its subject
+    (state_ingest.py), which the watch sees as an ERROR log; only what
+    escapes the whole batch is recorded here.
+    """
+    original = getattr(NatsHub, name)
+
+    def _batch(self: NatsHub, batch: list[RawMessage]) -> None:
+        try:
+            original(self, batch)
+        except Exception as err:
+            watch.escaped.append((batch[0][0] if batch else "", err))
+            raise
+        finally:
+            watch.handled += len(batch)
+            for subject, _reply, _header, payload in batch:
+                if payload.startswith(SENTINEL):
+                    watch.sentinels.add((subject, payload))
+
+    return _batch
+
+
 @pytest.fixture
 def watch(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
@@ -140,6 +167,8 @@ def watch(
     seen = Watch(caplog)
     for name in HANDLERS:
         monkeypatch.setattr(NatsHub, name, _recording(name, seen))
+    for name in BATCH_HANDLERS:
+        monkeypatch.setattr(NatsHub, name, _recording_batch(name, seen))
     original_on_error = ClientErrors.async_on_error
 
     async def _on_error(self: ClientErrors, err: Exception) -> None:

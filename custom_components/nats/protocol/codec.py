@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import json
-import re
 from typing import Any, Final
 
 import orjson
@@ -13,7 +12,8 @@ from .errors import ProtocolError
 
 MAX_ANNOUNCEMENT_BYTES: Final = 64 * 1024
 MAX_PAYLOAD_BYTES: Final = 16 * 1024
-_NUL_ESCAPE: Final = re.compile(rb"\\u0000")
+_NUL_ESCAPE: Final = b"\\u0000"
+"""How JSON writes U+0000 (a raw NUL is not JSON): only a payload holding it is searched for one."""
 _COMPACT: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 """What json.dumps would build anew for every call with these arguments (a hot path: every state)."""
 
@@ -36,7 +36,7 @@ def decode_json(raw: bytes, limit: int = MAX_PAYLOAD_BYTES) -> dict[str, Any]:
         raise ProtocolError(f"invalid JSON: {err}") from None
     if not isinstance(data, dict):
         raise ProtocolError("payload is not a JSON object")
-    if _NUL_ESCAPE.search(raw) is not None and _has_nul(data):
+    if _NUL_ESCAPE in raw and _has_nul(data):
         # Anywhere, keys included: a device keeping strings as C strings cannot hold it.
         raise ProtocolError("U+0000 is not allowed in strings")
     return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import math
+import sys
 from typing import Any, Final
 
 import probatio as vol
@@ -12,6 +13,8 @@ from probatio.humanize import humanize_error
 from .errors import ProtocolError
 from .expiry import MAX_SENT
 from .tokens import TOKEN_RE
+
+_FLOAT_MAX: Final = sys.float_info.max
 
 type Validator = Callable[[Any], Any]
 
@@ -32,6 +35,11 @@ def string(max_len: int, min_len: int = 0) -> Validator:
 
 def number(value: Any) -> float | int:
     """Accept JSON numbers only (bools are ints in Python, NaN is not JSON)."""
+    kind = type(value)
+    if (kind is float and math.isfinite(value)) or (kind is int and -_FLOAT_MAX <= value <= _FLOAT_MAX):
+        # The usual case first (every numeric state): a finite float, or an int a float can hold.
+        result: float | int = value
+        return result
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise vol.Invalid("expected a number")
     try:
@@ -40,8 +48,7 @@ def number(value: Any) -> float | int:
         finite = False
     if not finite:
         raise vol.Invalid("expected a finite number")
-    result: float | int = value
-    return result
+    return value  # type: ignore[no-any-return]
 
 
 def integer(value: Any) -> int:

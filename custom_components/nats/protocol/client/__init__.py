@@ -6,6 +6,16 @@ See client.py for why; docs/benchmarks.md for what it saves.
 from .client import Client, connect
 from .msg import Msg
 from .servers import SCHEMES
-from .subscription import Subscription
+from .subscription import BatchCallback, RawMessage, Subscription
+from .wire import decode_headers
 
-__all__ = ["SCHEMES", "Client", "Msg", "Subscription", "connect"]
+__all__ = [
+    "SCHEMES",
+    "BatchCallback",
+    "Client",
+    "Msg",
+    "RawMessage",
+    "Subscription",
+    "connect",
+    "decode_headers",
+]

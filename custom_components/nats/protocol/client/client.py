@@ -38,6 +38,7 @@ from .servers import Server, ServerPool
 from .subscription import (
     DEFAULT_PENDING_BYTES_LIMIT,
     DEFAULT_PENDING_MSGS_LIMIT,
+    BatchCallback,
     MessageCallback,
     Subscription,
 )
@@ -415,16 +416,23 @@ class Client:
         max_msgs: int = 0,
         pending_msgs_limit: int = DEFAULT_PENDING_MSGS_LIMIT,
         pending_bytes_limit: int = DEFAULT_PENDING_BYTES_LIMIT,
+        batch_cb: BatchCallback | None = None,
     ) -> Subscription:
-        """Subscribe; cb gets each message in order, else read them with next_msg()."""
+        """Subscribe; cb gets each message in order, else read them with next_msg().
+
+        batch_cb, instead of cb: a plain function that gets the messages as
+        they came off the wire, several at a time (subscription.py).
+        """
         if self._status == CLOSED:
             raise nats.errors.ConnectionClosedError
         if self._status == DRAINING:
             raise nats.errors.ConnectionDrainingError
         if not subject or " " in subject:
             raise nats.errors.BadSubjectError
+        if cb is not None and batch_cb is not None:
+            raise ValueError("a subscription takes cb or batch_cb, not both")
         sid = next(self._sids)
-        sub = Subscription(self, sid, subject, queue, cb, pending_msgs_limit, pending_bytes_limit)
+        sub = Subscription(self, sid, subject, queue, cb, pending_msgs_limit, pending_bytes_limit, batch_cb)
         self._subs[sid] = sub
         self._send(wire.sub(subject, queue, sid))
         if max_msgs:

@@ -135,27 +135,6 @@ def decode_headers(block: bytes) -> dict[str, str]:
     return headers
 
 
-def _msg_line(line: bytes) -> tuple[int, str, str, int]:
-    """Read `MSG <subject> <sid> [reply-to] <#bytes>`: sid, subject, reply subject, payload size."""
-    try:
-        parts = line.split()
-        if len(parts) == 4:
-            _, subject, sid, size = parts
-            reply = ""
-        elif len(parts) == 5:
-            _, subject, sid, reply_to, size = parts
-            reply = reply_to.decode()
-        else:
-            # Checked, else `MSG a 1` reads its sid as the size and the stream goes out of step.
-            raise ProtocolError(f"malformed {line[:80]!r}")
-        total = int(size)
-        if total < 0:
-            raise ProtocolError(f"bad size in {line[:80]!r}")
-        return int(sid), subject.decode(), reply, total
-    except ValueError as err:
-        raise ProtocolError(f"malformed {line[:80]!r}") from err
-
-
 class Parser:
     """Turns the server's bytes into handler calls."""
 
@@ -174,12 +153,18 @@ class Parser:
         self._pending = None
 
     def feed(self, data: bytes) -> None:
-        """Parse data, calling the handler for every operation it completes."""
+        """Parse data, calling the handler for every operation it completes.
+
+        `MSG` (every state of every device: the ingest path) is read here, in
+        the loop, and handed over at once when its payload is in this read;
+        every other operation goes through _control.
+        """
         if self._rest:
             data = self._rest + data
             self._rest = b""
         size = len(data)
         pos = 0
+        on_msg = self.handler.on_msg
         while pos < size:
             pending = self._pending
             if pending is not None:
@@ -190,9 +175,9 @@ class Parser:
                 self._pending = None
                 if header_size:
                     split = pos + header_size
-                    self.handler.on_msg(sid, subject, reply, data[pos:split], data[split:end])
+                    on_msg(sid, subject, reply, data[pos:split], data[split:end])
                 else:
-                    self.handler.on_msg(sid, subject, reply, None, data[pos:end])
+                    on_msg(sid, subject, reply, None, data[pos:end])
                 pos = end + 2
                 continue
             newline = data.find(CRLF, pos)
@@ -201,20 +186,34 @@ class Parser:
                     raise ProtocolError("control line too long")
                 break
             if data.startswith(b"MSG ", pos):
-                # The hot path (every state): read here, and handed over at once when its
-                # payload is in this read, without a round through _control and _pending.
-                sid, subject, reply, total = _msg_line(data[pos:newline])
+                # MSG <subject> <sid> [reply-to] <#bytes>
+                parts = data[pos + 4 : newline].split()
+                try:
+                    if len(parts) == 3:
+                        subject_bytes, sid_bytes, size_bytes = parts
+                        reply = ""
+                    else:
+                        # Checked, else `MSG a 1` reads its sid as the size and the stream goes out of step.
+                        subject_bytes, sid_bytes, reply_bytes, size_bytes = parts
+                        reply = reply_bytes.decode()
+                    sid, total = int(sid_bytes), int(size_bytes)
+                except ValueError as err:
+                    raise ProtocolError(f"malformed {data[pos:newline][:80]!r}") from err
+                if total < 0:
+                    raise ProtocolError(f"bad size in {data[pos:newline][:80]!r}")
+                subject = subject_bytes.decode()
                 pos = newline + 2
                 end = pos + total
                 if size < end + 2:
                     self._pending = (sid, subject, reply, 0, total)
                     continue
-                self.handler.on_msg(sid, subject, reply, None, data[pos:end])
+                on_msg(sid, subject, reply, None, data[pos:end])
                 pos = end + 2
                 continue
             line = data[pos:newline]
             pos = newline + 2
             self._control(line, self.handler)
+            on_msg = self.handler.on_msg  # the handshake hands over to the client on an INFO or a PONG
         if pos < size:
             self._rest = data[pos:]
 
