@@ -127,7 +127,7 @@ async def test_a_batch_subscription_past_its_pending_limit_is_a_slow_consumer(
     sub = await client.subscribe("flood", batch_cb=batches, pending_msgs_limit=10)
     await client.flush()
     # Larger than one read's inline share, so most of it must wait in the backlog.
-    sent = [str(i).encode() for i in range(INLINE_PER_READ * 20)]
+    sent = [str(i).encode() for i in range(INLINE_PER_READ * 50)]
     for payload in sent:
         await sender.publish("flood", payload)
     await sender.flush()

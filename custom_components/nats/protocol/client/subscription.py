@@ -45,8 +45,9 @@ class Subscription:
     (a slow consumer).
 
     A batch callback (`batch_cb`) takes the messages as they came off the
-    wire, without a `Msg` each: one message at once when it arrives alone,
-    a round's worth (BATCH_PER_ROUND) at a time from the backlog. That is the
+    wire, without a `Msg` each: those a read runs at once one at a time, as
+    they are parsed, and those that wait for the client's rounds a round's
+    worth (BATCH_PER_ROUND) at a time. That is the
     path of Home Assistant's state subscription (state_ingest.py), which a
     flood crosses 100,000 times a second.
     """
