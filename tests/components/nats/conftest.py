@@ -12,6 +12,7 @@ from typing import Any
 import nats
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
@@ -117,6 +118,24 @@ def state_of(hass: HomeAssistant, entity_id: str) -> Callable[[], str | None]:
         return state.state if state else None
 
     return _read
+
+
+async def remove_device_in_ui(
+    hass: HomeAssistant, ws_client: WebSocketGenerator, entry_id: str, device_id: str
+) -> bool:
+    """Delete a device from the entry as its device page does; return whether Home Assistant allowed it.
+
+    device_id is the device registry's id. The `config` component must be set up.
+    """
+    ws = await ws_client(hass)
+    await ws.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "device_id": device_id,
+            "config_entry_id": entry_id,
+        }
+    )
+    return bool((await ws.receive_json())["success"])
 
 
 type Waiter = Callable[..., Awaitable[None]]

@@ -38,7 +38,7 @@ from nats_home.device import Device
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
-from .conftest import state_of, wait_for
+from .conftest import remove_device_in_ui, state_of, wait_for
 
 pytestmark = pytest.mark.jetstream
 
@@ -374,15 +374,7 @@ async def test_removing_a_device_purges_its_settings(
     device = dr.async_get(hass).async_get_device_by_identifier(
         device_identifier(entry.entry_id, "plug"), entry.entry_id
     )
-    ws = await hass_ws_client(hass)
-    await ws.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "device_id": device.id,
-            "config_entry_id": entry.entry_id,
-        }
-    )
-    assert (await ws.receive_json())["success"]
+    assert await remove_device_in_ui(hass, hass_ws_client, entry.entry_id, device.id)
     with pytest.raises(nats.js.errors.KeyNotFoundError):
         await kv.get("plug.threshold")
     assert (await kv.get("lamp.threshold")).value == b"3"

@@ -31,7 +31,7 @@ from custom_components.nats.retention import stream_names
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
-from .conftest import wait_for
+from .conftest import remove_device_in_ui, wait_for
 
 DEVICES, STATES = stream_names(Subjects("home"))
 pytestmark = pytest.mark.jetstream
@@ -221,15 +221,7 @@ async def test_a_removed_device_is_not_restored(
         device_identifier(setup_entry.entry_id, "attic"), setup_entry.entry_id
     )
     assert device is not None
-    ws = await hass_ws_client(hass)
-    await ws.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "device_id": device.id,
-            "config_entry_id": setup_entry.entry_id,
-        }
-    )
-    assert (await ws.receive_json())["success"]
+    assert await remove_device_in_ui(hass, hass_ws_client, setup_entry.entry_id, device.id)
     await _stop_home_assistant(hass, setup_entry)
     assert await hass.config_entries.async_setup(setup_entry.entry_id)
     assert set(setup_entry.runtime_data.hub.devices) == {"cellar"}

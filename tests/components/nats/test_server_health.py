@@ -35,7 +35,7 @@ from custom_components.nats.server_health import issue_id
 
 from ...example_server import ExampleServer, start_hub_and_home
 from ...nats_server import NatsServer, free_port
-from .conftest import open_options_settings, state_of, wait_for
+from .conftest import open_options_settings, remove_device_in_ui, state_of, wait_for
 
 STRINGS = json.loads((Path(__file__).parents[3] / "custom_components/nats/strings.json").read_text())
 
@@ -132,16 +132,7 @@ async def test_the_server_device_stays_while_watched(
         server_identifier(entry.entry_id), entry.entry_id
     )
     assert server_device is not None
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "device_id": server_device.id,
-            "config_entry_id": entry.entry_id,
-        }
-    )
-    response = await client.receive_json()
-    assert not response["success"]
+    assert not await remove_device_in_ui(hass, hass_ws_client, entry.entry_id, server_device.id)
     assert dr.async_get(hass).async_get(server_device.id) is not None
 
 

@@ -24,7 +24,7 @@ from custom_components.nats.identity import device_identifier
 
 from ...conftest import DeviceFactory
 from ...nats_server import NatsServer
-from .conftest import state_of, wait_for
+from .conftest import remove_device_in_ui, state_of, wait_for
 
 POWER = {"platform": "sensor", "id": "power", "name": "Power", "unit": "W"}
 LEVEL = {
@@ -107,15 +107,7 @@ async def test_a_removed_devices_state_is_not_applied(
     hub = setup_entry.runtime_data.hub
     removed = hub.devices["den"]
 
-    ws = await hass_ws_client(hass)
-    await ws.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "device_id": den.id,
-            "config_entry_id": setup_entry.entry_id,
-        }
-    )
-    assert (await ws.receive_json())["success"]
+    assert await remove_device_in_ui(hass, hass_ws_client, setup_entry.entry_id, den.id)
     await client.publish("home.devices.den.sensor.power.state", json.dumps({"state": 43}).encode())
     await client.publish("home.devices.hall.sensor.barrier.state", json.dumps({"state": "after"}).encode())
     await client.flush()
