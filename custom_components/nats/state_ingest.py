@@ -143,9 +143,9 @@ class StateIngest:
         device.states, device.raw_states = {}, {}
         for key, state in states.items():
             description = descriptions.get(key)
-            raw = raw_states.get(key)
             if description is None:
                 continue
+            raw = raw_states.get(key)
             value = state
             if previous.get(key) != description:
                 if raw is None:
