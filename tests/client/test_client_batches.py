@@ -52,8 +52,8 @@ async def test_a_burst_arrives_complete_in_order_and_in_bounded_batches(client: 
     assert {subject for batch in batches.batches for subject, *_ in batch} == {"states"}
 
 
-async def test_a_lone_message_is_handed_over_at_once_with_its_reply_and_headers(client: Client) -> None:
-    """A message arriving alone is a batch of one, with its reply subject and its header block."""
+async def test_messages_come_with_their_reply_and_headers(client: Client) -> None:
+    """Each message of a batch keeps its subject, reply subject and header block."""
     batches = Batches()
     await client.subscribe("states.*", batch_cb=batches)
     await client.publish("states.one", b"plain")
@@ -61,12 +61,54 @@ async def test_a_lone_message_is_handed_over_at_once_with_its_reply_and_headers(
     await client.flush()
     await until(lambda: len(batches.payloads) == 2, 5)
 
-    (first,), (second,) = batches.batches
+    first, second = (message for batch in batches.batches for message in batch)
     assert first == ("states.one", "", None, b"plain")
     subject, reply, header_block, payload = second
     assert (subject, reply, payload) == ("states.two", "answer.here", b"with")
     assert header_block is not None
     assert decode_headers(header_block) == {"Ack": "inbox.7"}
+
+
+async def test_a_reads_messages_come_together(
+    client: Client, client_factory: Connect, server: NatsServer
+) -> None:
+    """Messages that arrive in one read are one batch, not one call each (fewer than a read runs at once)."""
+    sender = await client_factory(server.url)
+    batches = Batches()
+    await client.subscribe("states", batch_cb=batches)
+    await client.flush()
+    count = INLINE_PER_READ // 2
+    for i in range(count):  # buffered by the sender, and written in one go by its flush
+        await sender.publish("states", str(i).encode())
+    await sender.flush()
+    await until(lambda: len(batches.payloads) == count, 5)
+
+    assert batches.payloads == [str(i).encode() for i in range(count)]
+    assert len(batches.batches) < count, "every message of the read was handed over alone"
+
+
+async def test_a_batch_comes_before_another_subscriptions_message_behind_it(
+    client: Client, client_factory: Connect, server: NatsServer
+) -> None:
+    """A read's batch is handed over before a later message of another subscription runs: wire order.
+
+    It is the order a command's confirmation needs: the device's state, then
+    its reply (state_ingest.py applies the state before the reply is read).
+    """
+    sender = await client_factory(server.url)
+    order: list[str] = []
+    await client.subscribe("states", batch_cb=lambda batch: order.extend(p.decode() for *_, p in batch))
+    await client.subscribe("replies", cb=lambda msg: order.append(msg.data.decode()))
+    await client.flush()
+    for _ in range(20):  # several reads' worth of tries; each must keep the order
+        order.clear()
+        await sender.publish("states", b"state 1")
+        await sender.publish("states", b"state 2")
+        await sender.publish("replies", b"reply")
+        await sender.publish("states", b"state 3")
+        await sender.flush()
+        await until(lambda: len(order) == 4, 5)
+        assert order == ["state 1", "state 2", "reply", "state 3"]
 
 
 async def test_an_error_in_a_batch_callback_reaches_error_cb_and_the_subscription_goes_on(

@@ -492,13 +492,18 @@ async def ingest(hass: HomeAssistant, job: dict[str, Any]) -> dict[str, Any]:
             ladders[side].append(step)
             if step["pass"]:
                 break
-        # The first (highest) step passed, so the limit lies above it: climb until a step
-        # fails, and the figure is the limit found rather than a lower bound.
-        if ladders[side] and ladders[side][0]["pass"]:
-            for fraction in job.get("climb", []):
-                rate = round(ceiling * fraction, -2)
+        # A step passed, so the limit lies at or above it: climb from it until a step fails,
+        # short of a rate that already failed, and the figure is a limit, not a lower bound.
+        passed = [s for s in ladders[side] if s["pass"]]
+        if passed:
+            base = passed[0]["rate"]
+            failed_at = min((s["rate"] for s in ladders[side] if not s["pass"]), default=float("inf"))
+            for factor in job.get("climb", []):
+                rate = round(base * factor, -2)
+                if rate >= failed_at:
+                    break
                 step = await run(side, {"rate": rate, "seconds": job["seconds"]}, 60)
-                step["fraction"] = fraction
+                step["fraction"] = rate / ceiling
                 # A step the simulator could not send at its rate proves nothing about Home Assistant.
                 step["sender_short"] = step["achieved_rate"] < 0.99 * rate
                 step["pass"] = step["pass"] and not step["sender_short"]

@@ -17,9 +17,10 @@ import time
 from typing import Any
 
 
-def _cpu_seconds() -> float:
+def _cpu_seconds() -> tuple[float, float]:
+    """The process's CPU time: in total, and of it in the kernel (socket reads and writes)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime, usage.ru_stime
 
 
 class LoopCounter:
@@ -37,7 +38,7 @@ class LoopCounter:
             return original(timeout)
 
         selector.select = select
-        self._cpu0 = 0.0
+        self._cpu0 = (0.0, 0.0)
         self._it0 = 0
         self._gc_started = 0.0
         self._gc_seconds = 0.0
@@ -60,7 +61,8 @@ class LoopCounter:
     def stop(self, messages: int) -> dict[str, Any]:
         """Per message (command or update): loop iterations and CPU microseconds."""
         iterations = self.iterations - self._it0
-        cpu = _cpu_seconds() - self._cpu0
+        total, kernel = _cpu_seconds()
+        cpu, sys_cpu = total - self._cpu0[0], kernel - self._cpu0[1]
         if self._on_gc in gc.callbacks:
             gc.callbacks.remove(self._on_gc)
         collector = {"gc_s": round(self._gc_seconds, 3), "gc_full": self._gc_full}
@@ -69,6 +71,7 @@ class LoopCounter:
         return {
             "loop_iterations": round(iterations / messages, 3),
             "cpu_us": round(cpu / messages * 1e6, 1),
+            "sys_us": round(sys_cpu / messages * 1e6, 1),
             "cpu_s": round(cpu, 3),
             **collector,
         }

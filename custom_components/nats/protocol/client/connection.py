@@ -102,13 +102,16 @@ class Wire(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Parse and handle every complete operation."""
-        self.client.rounds.read_started()
+        rounds = self.client.rounds
+        rounds.read_started()
         try:
             self.parser.feed(data)
         except wire.ProtocolError as err:
             self.handshake.fail(err)
             self.client.report_soon(err)
             self.abort()
+        finally:
+            rounds.release()  # the messages parsed before an error were whole: hand them over too
 
     def eof_received(self) -> bool:
         """Close our side too when the server closed its side."""

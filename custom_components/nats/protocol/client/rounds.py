@@ -7,6 +7,12 @@ of every subscription with a backlog, in turn. So a flood on one
 subscription neither starves the event loop nor holds up another
 subscription's message behind it (a command's reply behind a device's
 50,000 states).
+
+A batch subscription's messages that run inside the read are held and
+handed over together: at the end of the read, or before any other
+callback of the read runs, so the order across subscriptions stays the
+order on the wire (a device's state before its reply to the command
+that set it).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from .subscription import Subscription
+    from .subscription import RawMessage, Subscription
 
 INLINE_PER_READ: Final = 100
 """Callbacks run inside one read of the socket; the rest of a burst queues for the rounds."""
@@ -32,10 +38,27 @@ class Rounds:
         self._waiting: dict[Subscription, None] = {}
         """Subscriptions with messages waiting for a round, in the order they got them."""
         self._round: asyncio.Handle | None = None
+        self._held: Subscription | None = None
+        """The batch subscription whose messages of this read wait in _held_batch."""
+        self._held_batch: list[RawMessage] = []
 
     def read_started(self) -> None:
         """Count the callbacks of a new read from zero."""
         self._read_count = 0
+
+    def hold(self, sub: Subscription, message: RawMessage) -> None:
+        """Keep a batch subscription's message of this read, to hand over with the read's others."""
+        if self._held is not sub:
+            self.release()
+            self._held = sub
+        self._held_batch.append(message)
+
+    def release(self) -> None:
+        """Hand the held messages over: at the end of the read, and before another callback runs."""
+        sub = self._held
+        if sub is not None:
+            batch, self._held, self._held_batch = self._held_batch, None, []
+            sub.run_batch(batch)
 
     def later(self) -> bool:
         """Count one message of this read; True once the read has run its share of callbacks."""
@@ -61,3 +84,4 @@ class Rounds:
             self._round.cancel()
             self._round = None
         self._waiting.clear()
+        self._held, self._held_batch = None, []

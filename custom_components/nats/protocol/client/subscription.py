@@ -45,11 +45,12 @@ class Subscription:
     (a slow consumer).
 
     A batch callback (`batch_cb`) takes the messages as they came off the
-    wire, without a `Msg` each: those a read runs at once one at a time, as
-    they are parsed, and those that wait for the client's rounds a round's
-    worth (BATCH_PER_ROUND) at a time. That is the
-    path of Home Assistant's state subscription (state_ingest.py), which a
-    flood crosses 100,000 times a second.
+    wire, without a `Msg` each: those a read runs at once together, when
+    the read ends or another subscription's callback is due (rounds.py),
+    and those that wait for the client's rounds a round's worth
+    (BATCH_PER_ROUND) at a time. That is the path of Home Assistant's state
+    subscription (state_ingest.py), which a flood crosses 100,000 times a
+    second.
     """
 
     __slots__ = (
@@ -153,8 +154,9 @@ class Subscription:
                 self._client.rounds.backlogged(self)
             return
         if self._batch_cb is not None:
-            self._run_batch([(subject, reply, header, payload)])
+            self._client.rounds.hold(self, (subject, reply, header, payload))
             return
+        self._client.rounds.release()  # the held messages came first on the wire
         self._start(Msg(self._client, self.sid, subject, reply, header, payload))
 
     def run_backlog(self, count: int) -> None:
@@ -163,7 +165,7 @@ class Subscription:
         if self._batch_cb is not None:
             batch = [backlog.popleft() for _ in range(min(count, len(backlog)))]
             self._backlog_bytes -= sum(map(len, map(_PAYLOAD, batch)))
-            self._run_batch(batch)
+            self.run_batch(batch)
             if backlog:
                 self._client.rounds.backlogged(self)
             return
@@ -199,7 +201,7 @@ class Subscription:
             self._running = task
             task.add_done_callback(self._finished)
 
-    def _run_batch(self, batch: list[RawMessage]) -> None:
+    def run_batch(self, batch: list[RawMessage]) -> None:
         """Hand messages to the batch callback, which handles (and logs) each one's errors itself."""
         assert self._batch_cb is not None
         try:
